@@ -1,0 +1,36 @@
+import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
+import type { Logger } from '@sophon/logger';
+
+export interface KafkaSettings {
+  brokers: string[];
+  clientId: string;
+  ssl?: boolean;
+  sasl?: SASLOptions;
+  /** Per-request timeout towards the broker. */
+  requestTimeoutMs?: number;
+  connectionTimeoutMs?: number;
+}
+
+/** The one place a kafkajs client is made: its logs go through our pino logger. */
+export function createKafkaClient(settings: KafkaSettings, logger: Logger): Kafka {
+  return new Kafka({
+    clientId: settings.clientId,
+    brokers: settings.brokers,
+    ssl: settings.ssl,
+    sasl: settings.sasl,
+    requestTimeout: settings.requestTimeoutMs ?? 10_000,
+    connectionTimeout: settings.connectionTimeoutMs ?? 3_000,
+    logLevel: logLevel.INFO,
+    logCreator: () => pinoLogEntry(logger.child({ component: 'kafkajs' })),
+  });
+}
+
+function pinoLogEntry(logger: Logger) {
+  return ({ level, log }: LogEntry) => {
+    const { message, timestamp: _timestamp, logger: _name, ...rest } = log;
+    if (level <= logLevel.ERROR) logger.error(rest, message);
+    else if (level === logLevel.WARN) logger.warn(rest, message);
+    else if (level === logLevel.INFO) logger.info(rest, message);
+    else logger.debug(rest, message);
+  };
+}
