@@ -1,0 +1,125 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { freePort } from './free-port.js';
+
+const launcherSource = join(dirname(fileURLToPath(import.meta.url)), '..', 'native', 'mock-kafka.c');
+
+export interface KafkaServerOptions {
+  /** Topics to create, name -> partition count. Others are auto-created (4 partitions) on first use. */
+  topics?: Record<string, number>;
+  /** Fixed port for the broker; a free one by default. */
+  port?: number;
+}
+
+export interface KafkaServer {
+  readonly brokers: string[];
+  readonly port: number;
+  /** Kill the broker (an outage). Everything it held is gone: the mock keeps nothing. */
+  stop(): Promise<void>;
+  /** Start it again on the same port, with the same topics, empty. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * librdkafka's mock cluster behind a launcher of ours (native/mock-kafka.c), compiled once
+ * per source version with gcc against Debian's librdkafka-dev.
+ * Limits to know: no admin APIs (CreateTopics, DescribeGroups...), about 5 MB kept per partition.
+ */
+export async function startKafka(options: KafkaServerOptions = {}): Promise<KafkaServer> {
+  const binary = await compileLauncher();
+  const port = options.port ?? (await freePort());
+  const args = ['--port', String(port)];
+  for (const [topic, partitions] of Object.entries(options.topics ?? {})) args.push('--topic', `${topic}:${partitions}`);
+
+  let child: ChildProcess | undefined;
+  let brokers: string[] = [];
+  const start = async () => {
+    if (child) return;
+    const launched = await launch(binary, args);
+    child = launched.child;
+    brokers = launched.brokers;
+  };
+  const stop = async () => {
+    const running = child;
+    child = undefined;
+    if (running) await terminate(running);
+  };
+  await start();
+  return {
+    get brokers() {
+      return brokers;
+    },
+    port,
+    start,
+    stop,
+    close: stop,
+  };
+}
+
+async function launch(binary: string, args: string[]): Promise<{ child: ChildProcess; brokers: string[] }> {
+  // stdin stays a pipe: the launcher exits when it closes, so it never outlives the test process.
+  const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const lines = createInterface({ input: child.stdout! });
+  try {
+    const bootstrap = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('mock Kafka did not start within 10 s')), 10_000);
+      lines.on('line', (line) => {
+        if (!line.startsWith('BOOTSTRAP ')) return;
+        clearTimeout(timer);
+        resolve(line.slice('BOOTSTRAP '.length).trim());
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`mock Kafka exited with code ${code}: ${stderr.trim()}`));
+      });
+      child.once('error', reject);
+    });
+    return { child, brokers: bootstrap.split(',') };
+  } finally {
+    lines.close();
+  }
+}
+
+function terminate(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(killer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+let compiled: Promise<string> | undefined;
+
+function compileLauncher(): Promise<string> {
+  compiled ??= (async () => {
+    const source = readFileSync(launcherSource);
+    const digest = createHash('sha256').update(source).digest('hex').slice(0, 12);
+    const dir = join(tmpdir(), 'sophon-test-kit');
+    const binary = join(dir, `mock-kafka-${digest}`);
+    if (existsSync(binary)) return binary;
+    mkdirSync(dir, { recursive: true });
+    // Compile to a private name and rename: test files start in parallel and may race here.
+    const scratch = `${binary}.${process.pid}`;
+    try {
+      await promisify(execFile)('gcc', ['-O2', '-rdynamic', '-o', scratch, launcherSource, '-lrdkafka', '-ldl']);
+    } catch (error) {
+      throw new Error(`could not compile the mock Kafka launcher (needs gcc and librdkafka-dev): ${(error as Error).message}`);
+    }
+    renameSync(scratch, binary);
+    return binary;
+  })();
+  return compiled;
+}

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Kafka, logLevel } from 'kafkajs';
+import { startKafka, type KafkaServer } from '../src/index.js';
+
+let server: KafkaServer;
+before(async () => {
+  server = await startKafka({ topics: { 'kit-test': 2 } });
+});
+after(() => server.close());
+
+const client = () => new Kafka({ brokers: server.brokers, clientId: 'test-kit', logLevel: logLevel.NOTHING, retry: { retries: 2 } });
+
+test('an idempotent producer is acknowledged by the mock broker with acks=all', async () => {
+  const producer = client().producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const [result] = await producer.send({ topic: 'kit-test', acks: -1, messages: [{ key: 'k', value: 'v' }] });
+  await producer.disconnect();
+  assert.equal(result?.errorCode, 0);
+  assert.equal(result?.topicName, 'kit-test');
+});
+
+test('topics are created with the requested partition count', async () => {
+  const admin = client().admin();
+  await admin.connect();
+  const { topics } = await admin.fetchTopicMetadata({ topics: ['kit-test'] });
+  await admin.disconnect();
+  assert.equal(topics[0]?.partitions.length, 2);
+});
+
+test('a stopped broker refuses, and starts again on the same port', async () => {
+  const port = server.port;
+  await server.stop();
+  const producer = client().producer();
+  await assert.rejects(producer.connect());
+  await server.start();
+  assert.equal(server.port, port);
+  assert.deepEqual(server.brokers, [`127.0.0.1:${port}`]);
+  await producer.connect();
+  const [result] = await producer.send({ topic: 'kit-test', messages: [{ value: 'after restart' }] });
+  await producer.disconnect();
+  assert.equal(result?.errorCode, 0);
+});
