@@ -1,0 +1,67 @@
+import type { OutboundMessage, UploadAdapter } from '../adapter.js';
+import { HEADERS, SCHEMA_VERSION } from '../headers.js';
+import type { Topics } from '../topics.js';
+import { encodeHistoryEventMessage, type HistoryEventMessage, type ImageMessageHeaders, type PictureRef } from './message.js';
+import { normaliseHistoryEvent } from './normalise.js';
+import { objectKeyFor } from './object-key.js';
+
+export const HISTORY_EVENT_ADAPTER_NAME = 'history-event';
+
+/**
+ * The HistoryEvent upload: one event becomes one event-images message per picture (raw bytes,
+ * key = event id) followed by one history-events message (JSON, key = dev_sno, so one device's
+ * events stay in order on one partition). Images come first so that a consumer that sees the event
+ * can expect its pictures to be in Kafka already.
+ */
+export function createHistoryEventAdapter(options: { topics: Topics; maxPictureBytes: number }): UploadAdapter {
+  const { topics, maxPictureBytes } = options;
+  return {
+    name: HISTORY_EVENT_ADAPTER_NAME,
+    parse(raw, ctx) {
+      const normalised = normaliseHistoryEvent(raw, ctx, { maxPictureBytes });
+      if (!normalised.ok) return normalised;
+      const { event, pictures, eventId } = normalised;
+      const devSno = event.ext_data.dev_sno;
+      const schemaVersion = String(SCHEMA_VERSION);
+
+      const messages: OutboundMessage[] = [];
+      const refs: PictureRef[] = [];
+      for (const picture of pictures) {
+        const objectKey = objectKeyFor({ devSno, eventId, timestamp: event.timestamp, kind: picture.kind, imageType: picture.imageType });
+        refs.push({ kind: picture.kind, content_type: picture.contentType, size: picture.bytes.length, sha256: picture.sha256, object_key: objectKey });
+        const headers: ImageMessageHeaders = {
+          [HEADERS.eventId]: eventId,
+          [HEADERS.pictureKind]: picture.kind,
+          [HEADERS.contentType]: picture.contentType,
+          [HEADERS.objectKey]: objectKey,
+          [HEADERS.sha256]: picture.sha256,
+          [HEADERS.schemaVersion]: schemaVersion,
+          [HEADERS.devSno]: devSno,
+        };
+        messages.push({ topic: topics.eventImages, key: eventId, value: picture.bytes, headers });
+      }
+
+      const message: HistoryEventMessage = {
+        schema_version: SCHEMA_VERSION,
+        kind: 'history-event',
+        event_id: eventId,
+        received_at: Math.round(ctx.receivedAt), // the message schema wants integer ms
+        event,
+        pictures: refs,
+      };
+      messages.push({
+        topic: topics.historyEvents,
+        key: devSno,
+        value: encodeHistoryEventMessage(message),
+        headers: {
+          [HEADERS.eventId]: eventId,
+          [HEADERS.wantAction]: event.want_action,
+          [HEADERS.schemaVersion]: schemaVersion,
+          [HEADERS.devSno]: devSno,
+          [HEADERS.contentType]: 'application/json',
+        },
+      });
+      return { ok: true, eventId, devSno, messages };
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import { ContractError } from '../errors.js';
+import { HEADERS, SCHEMA_VERSION } from '../headers.js';
+import type { NormalisedHistoryEvent, PictureKind } from './types.js';
+import { historyEventMessageSchemaErrors } from './validators.js';
+
+/** One picture of an event, as referenced from the history-events message. */
+export interface PictureRef {
+  kind: PictureKind;
+  content_type: string;
+  size: number;
+  /** Lowercase hex SHA-256 of the bytes. */
+  sha256: string;
+  object_key: string;
+}
+
+/** The value (JSON) of a message on the history-events topic; key = dev_sno. */
+export interface HistoryEventMessage {
+  schema_version: typeof SCHEMA_VERSION;
+  kind: 'history-event';
+  event_id: string;
+  /** When the gateway received the event, ms since the epoch. */
+  received_at: number;
+  /** Pictures removed, unknown fields kept. */
+  event: NormalisedHistoryEvent;
+  pictures: PictureRef[];
+}
+
+/** The headers of a message on the event-images topic (value = the raw image bytes, key = event id). */
+export type ImageMessageHeaders = {
+  'event-id': string;
+  'picture-kind': PictureKind;
+  'content-type': string;
+  'object-key': string;
+  sha256: string;
+  'schema-version': string;
+  'dev-sno': string;
+};
+
+export function encodeHistoryEventMessage(message: HistoryEventMessage): Buffer {
+  return Buffer.from(JSON.stringify(message));
+}
+
+/** For consumers: parses and validates a history-events message value; throws ContractError on anything malformed. */
+export function decodeHistoryEventMessage(value: Buffer): HistoryEventMessage {
+  let message: unknown;
+  try {
+    message = JSON.parse(value.toString('utf8'));
+  } catch (cause) {
+    throw new ContractError('history-events message is not JSON', { cause });
+  }
+  const errors = historyEventMessageSchemaErrors(message);
+  if (errors.length > 0) {
+    const details = errors.map((error) => `${error.pointer || '(message)'} ${error.message}`).join('; ');
+    throw new ContractError(`invalid history-events message: ${details}`, { errors });
+  }
+  return message as HistoryEventMessage;
+}
+
+const PICTURE_KINDS: ReadonlySet<string> = new Set<PictureKind>(['reg_pic', 'spot_pic', 'ir_pic', 'recognize_face']);
+
+/** Kafka header values as clients deliver them (kafkajs: Buffer, string, arrays of them, or undefined). */
+export type RawHeaders = Record<string, Buffer | string | readonly (Buffer | string)[] | undefined>;
+
+/** For consumers of event-images: reads and checks the headers; throws ContractError when one is missing or wrong. */
+export function decodeImageMessageHeaders(headers: RawHeaders): ImageMessageHeaders {
+  const read = (name: string): string => {
+    const raw = headers[name];
+    const value = Array.isArray(raw) ? raw[0] : raw;
+    if (value === undefined || value.length === 0) throw new ContractError(`event-images message has no "${name}" header`);
+    return value.toString();
+  };
+  const decoded: ImageMessageHeaders = {
+    [HEADERS.eventId]: read(HEADERS.eventId),
+    [HEADERS.pictureKind]: read(HEADERS.pictureKind) as PictureKind,
+    [HEADERS.contentType]: read(HEADERS.contentType),
+    [HEADERS.objectKey]: read(HEADERS.objectKey),
+    [HEADERS.sha256]: read(HEADERS.sha256),
+    [HEADERS.schemaVersion]: read(HEADERS.schemaVersion),
+    [HEADERS.devSno]: read(HEADERS.devSno),
+  };
+  if (!PICTURE_KINDS.has(decoded[HEADERS.pictureKind])) {
+    throw new ContractError(`event-images message has an unknown picture-kind "${decoded[HEADERS.pictureKind]}"`);
+  }
+  if (decoded[HEADERS.schemaVersion] !== String(SCHEMA_VERSION)) {
+    throw new ContractError(`event-images message has schema-version "${decoded[HEADERS.schemaVersion]}", expected "${SCHEMA_VERSION}"`);
+  }
+  return decoded;
+}

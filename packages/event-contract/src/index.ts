@@ -1,0 +1,50 @@
+export type { FieldError } from './errors.js';
+export { ContractError } from './errors.js';
+export type { OutboundMessage, ParseContext, ParseResult, UploadAdapter } from './adapter.js';
+export { DEFAULT_TOPICS, type Topics } from './topics.js';
+export { HEADERS, SCHEMA_VERSION } from './headers.js';
+export { buildQuarantineMessage, type QuarantineInput, type QuarantineMessage } from './quarantine.js';
+export { jsonPointer } from './json-pointer.js';
+export {
+  decodePicture,
+  IMAGE_TYPES,
+  sniffImageType,
+  type DecodedImage,
+  type DecodePictureResult,
+  type ImageType,
+} from './pictures.js';
+
+export {
+  HISTORY_EVENT_SCHEMA_ID,
+  historyEventSchema,
+  MAX_DEV_SNO_LENGTH,
+  TIMESTAMP_MAX_MS,
+  TIMESTAMP_MIN_MS,
+  type JsonSchemaObject,
+} from './history-event/schema.js';
+export { HISTORY_EVENT_MESSAGE_SCHEMA_ID, historyEventMessageSchema } from './history-event/message-schema.js';
+export {
+  PICTURE_FIELDS,
+  type ExtData,
+  type FaceAge,
+  type FaceInfo,
+  type HistoryEvent,
+  type NormalisedExtData,
+  type NormalisedHistoryEvent,
+  type PersonType,
+  type PictureKind,
+  type WantAction,
+} from './history-event/types.js';
+export { normaliseHistoryEvent, type DecodedPicture, type NormaliseResult } from './history-event/normalise.js';
+export { deriveEventId, EVENT_ID_DERIVATION } from './history-event/event-id.js';
+export { keySafeDevSno, objectKeyFor } from './history-event/object-key.js';
+export {
+  decodeHistoryEventMessage,
+  decodeImageMessageHeaders,
+  encodeHistoryEventMessage,
+  type HistoryEventMessage,
+  type ImageMessageHeaders,
+  type PictureRef,
+  type RawHeaders,
+} from './history-event/message.js';
+export { createHistoryEventAdapter, HISTORY_EVENT_ADAPTER_NAME } from './history-event/adapter.js';
