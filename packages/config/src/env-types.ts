@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 /** Building blocks for service schemas: each turns one environment string into a typed value. */
 export const env = {
-  port: (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback),
+  /** 0 lets the kernel pick a free port (tests). */
+  port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
   integer: (fallback: number, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}) =>
     z.coerce.number().int().min(min).max(max).default(fallback),
   number: (fallback: number, { min = 0 } = {}) => z.coerce.number().min(min).default(fallback),

@@ -1,4 +1,4 @@
-import { CompressionTypes, type Kafka, type Producer, type TopicMessages } from 'kafkajs';
+import { CompressionTypes, Partitioners, type Kafka, type Producer, type TopicMessages } from 'kafkajs';
 import type { Logger } from '@sophon/logger';
 
 /** A message to publish; structurally the same as the event contract's OutboundMessage. */
@@ -48,6 +48,8 @@ export function createDurableProducer(kafka: Kafka, logger: Logger, options: Dur
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
+    // Murmur2 on the key, as the Java client does: a device's events stay on one partition, in order.
+    createPartitioner: Partitioners.DefaultPartitioner,
     retry: { retries: options.retries ?? 5, initialRetryTime: 100, maxRetryTime: 2_000 },
   });
   const admin = kafka.admin();

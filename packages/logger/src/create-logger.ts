@@ -1,4 +1,4 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger } from 'pino';
 
@@ -6,7 +6,7 @@ export interface LoggerSettings {
   service: string;
   level?: LoggerOptions['level'];
   /** Where lines go; stdout by default (tests pass a stream to read them). */
-  destination?: pino.DestinationStream;
+  destination?: DestinationStream;
 }
 
 const MAX_STRING = 1024;

@@ -1,0 +1,107 @@
+import type { ErrorRequestHandler, Express, Request } from 'express';
+import express from 'express';
+import type { UploadAdapter } from '@sophon/event-contract';
+import type { Logger } from '@sophon/logger';
+import { opsRoutes, type ReadinessCheck, type Registry } from '@sophon/ops-http';
+import type { DeviceAuthenticator } from './http/device-auth.js';
+import { errorBody, HttpError } from './http/http-error.js';
+import { inflightGate } from './http/inflight-gate.js';
+import { rawBodyReader, readUpload, UnreadableUpload, type UploadLimits } from './http/read-upload.js';
+import type { UploadHandler } from './ingest/handle-upload.js';
+import type { GatewayMetrics } from './metrics.js';
+
+/** Upload routes: paths a box may be configured with, and the adapter that reads what it posts. */
+export interface UploadRoute {
+  paths: string[];
+  adapter: UploadAdapter;
+  handle: UploadHandler;
+}
+
+export interface GatewayAppDeps {
+  routes: UploadRoute[];
+  limits: UploadLimits & { maxInflightBytes: number; retryAfterSeconds: number };
+  authenticate: DeviceAuthenticator;
+  readiness: ReadinessCheck[];
+  isAccepting: () => boolean;
+  registry: Registry;
+  metrics: GatewayMetrics;
+  logger: Logger;
+}
+
+export function createGatewayApp(deps: GatewayAppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  app.use((req, res, next) => {
+    res.once('finish', () => deps.metrics.requests.inc({ route: routeLabel(req), status: String(res.statusCode) }));
+    next();
+  });
+  app.use(opsRoutes({ registry: deps.registry, checks: deps.readiness, isAccepting: deps.isAccepting }));
+
+  const gate = inflightGate({ ...deps.limits, inflightBytes: deps.metrics.inflightBytes, inflightRequests: deps.metrics.inflightRequests });
+  const readBody = rawBodyReader(deps.limits);
+  for (const route of deps.routes) {
+    app.post(
+      route.paths,
+      gate,
+      (req, res, next) => {
+        if (!deps.isAccepting()) throw new HttpError(503, 'UNAVAILABLE', 'the gateway is shutting down; retry later', {}, { 'Retry-After': '5' });
+        // Authenticate before reading the body: an unknown client costs us no body bytes.
+        res.locals.principal = deps.authenticate(req);
+        next();
+      },
+      readBody,
+      async (req, res) => {
+        const context = {
+          principal: res.locals.principal,
+          receivedAt: Date.now(),
+          path: req.path,
+          remoteAddress: req.ip,
+        };
+        if (Buffer.isBuffer(req.body)) deps.metrics.requestBytes.inc(req.body.length);
+        let body: unknown;
+        try {
+          body = await readUpload(req, deps.limits);
+        } catch (error) {
+          if (error instanceof UnreadableUpload) await route.handle.quarantineUnreadable(error, context);
+          throw error;
+        }
+        const answer = await route.handle.upload(body, context);
+        res.status(answer.status).json(answer.body);
+      },
+    );
+  }
+
+  app.use((req, _res, next) => {
+    next(new HttpError(404, 'NOT_FOUND', `no route for ${req.method} ${req.path}`));
+  });
+  app.use(errorHandler(deps.logger));
+  return app;
+}
+
+/** The matched path (a finite set), so unknown URLs cannot blow up the metric's cardinality. */
+function routeLabel(req: Request): string {
+  return req.route ? req.baseUrl + req.path : 'unmatched';
+}
+
+/** Every failure answers in the box's error style; body-parser's errors keep their status. */
+function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, response, _next) => {
+    const answer = toHttpError(error);
+    if (answer.status >= 500 && answer.status !== 503) logger.error({ err: error, path: req.path }, 'request failed');
+    if (response.headersSent) return void response.end();
+    response.set(answer.headers).status(answer.status).json(errorBody(answer));
+  };
+}
+
+function toHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  const { type, status, message, limit } = (error ?? {}) as { type?: string; status?: number; message?: string; limit?: number };
+  if (type === 'entity.too.large') return new HttpError(413, 'PAYLOAD_TOO_LARGE', `request body is larger than ${limit} bytes`);
+  if (type === 'encoding.unsupported') return new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', message ?? 'unsupported content encoding');
+  if (type === 'request.aborted' || type === 'request.size.invalid') return new HttpError(400, 'INVALID_ARGUMENT', message ?? 'request aborted');
+  if (typeof status === 'number' && status >= 400 && status < 500) return new HttpError(status, 'INVALID_ARGUMENT', message ?? 'bad request');
+  return new HttpError(500, 'INTERNAL', 'internal error');
+}

@@ -1,0 +1,37 @@
+import { env, kafkaEnv, loadConfig, loggingEnv, opsEnv, z } from '@sophon/config';
+
+const MiB = 1024 * 1024;
+
+/** Every gateway setting, from the environment, validated at start-up (README lists them). */
+export const gatewayEnv = {
+  ...loggingEnv,
+  ...kafkaEnv,
+  ...opsEnv,
+  GATEWAY_PORT: env.port(9528),
+  /** "tokens" (default): every request needs a device token. "open": no auth; for a closed lab network only. */
+  GATEWAY_AUTH: z.enum(['tokens', 'open']).default('tokens'),
+  /** token:dev_sno pairs, comma-separated; dev_sno "*" lets the token post for any device. */
+  GATEWAY_DEVICE_TOKENS: z.string().optional(),
+  /** A file with one "token dev_sno" pair per line (for secrets mounted as files). */
+  GATEWAY_DEVICE_TOKENS_FILE: z.string().optional(),
+  /** A batch of 100 full events (0.3-0.8 MB each, base64 included) fits. */
+  GATEWAY_MAX_BODY_BYTES: env.integer(100 * MiB, { min: 1024 }),
+  GATEWAY_MAX_PICTURE_BYTES: env.integer(3 * MiB, { min: 1024 }),
+  GATEWAY_MAX_EVENTS_PER_REQUEST: env.integer(100, { min: 1, max: 10_000 }),
+  GATEWAY_MAX_JSON_DEPTH: env.integer(32, { min: 4, max: 1000 }),
+  /** Request bodies held at once; past it new requests get 503 at once, so memory stays bounded. */
+  GATEWAY_MAX_INFLIGHT_BYTES: env.integer(256 * MiB, { min: MiB }),
+  /** Per device: events allowed per window, and the window. */
+  GATEWAY_RATE_LIMIT_EVENTS: env.integer(1000, { min: 1 }),
+  GATEWAY_RATE_LIMIT_WINDOW_SECONDS: env.integer(10, { min: 1 }),
+  GATEWAY_PUBLISH_TIMEOUT_MS: env.integer(10_000, { min: 100 }),
+  /** Seconds a device is told to wait (Retry-After) when Kafka cannot take events. */
+  GATEWAY_RETRY_AFTER_SECONDS: env.integer(20, { min: 1 }),
+  GATEWAY_SHUTDOWN_TIMEOUT_MS: env.integer(30_000, { min: 1000 }),
+};
+
+export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
+
+export function loadGatewayConfig(source: Record<string, string | undefined> = process.env) {
+  return loadConfig(gatewayEnv, source);
+}

@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHistoryEventAdapter } from '@sophon/event-contract';
+import { createDurableProducer, createKafkaClient } from '@sophon/kafka';
+import { createShutdown, type Shutdown } from '@sophon/lifecycle';
+import type { Logger } from '@sophon/logger';
+import { createMetricsRegistry } from '@sophon/ops-http';
+import { createGatewayApp } from './app.js';
+import type { GatewayConfig } from './config.js';
+import { openAuthenticator, parseDeviceTokens, tokenAuthenticator } from './http/device-auth.js';
+import { deviceRateLimiter } from './ingest/device-rate-limit.js';
+import { createUploadHandler } from './ingest/handle-upload.js';
+import { createGatewayMetrics } from './metrics.js';
+
+export interface RunningGateway {
+  url: string;
+  server: Server;
+  shutdown: Shutdown;
+}
+
+/** Composes the gateway from its parts and starts listening; `shutdown.stop()` drains it. */
+export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
+  const authenticate = createAuthenticator(config, logger);
+  const registry = createMetricsRegistry('gateway');
+  const metrics = createGatewayMetrics(registry);
+  const shutdown = createShutdown({ logger, timeoutMs: config.GATEWAY_SHUTDOWN_TIMEOUT_MS });
+
+  const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID }, logger);
+  const producer = createDurableProducer(kafka, logger, { publishTimeoutMs: config.GATEWAY_PUBLISH_TIMEOUT_MS });
+  // Kafka may come up after us (compose, restarts): serve anyway, /readyz tells, publishes reconnect.
+  await producer.connect().catch((error: Error) => logger.warn({ err: error }, 'Kafka not reachable at start-up; will retry on first publish'));
+
+  const topics = {
+    historyEvents: config.KAFKA_TOPIC_HISTORY_EVENTS,
+    eventImages: config.KAFKA_TOPIC_EVENT_IMAGES,
+    quarantine: config.KAFKA_TOPIC_QUARANTINE,
+  };
+  const adapter = createHistoryEventAdapter({ topics, maxPictureBytes: config.GATEWAY_MAX_PICTURE_BYTES });
+  const handle = createUploadHandler({
+    adapter,
+    producer,
+    quarantineTopic: topics.quarantine,
+    maxQuarantineTextChars: Math.floor(config.KAFKA_MAX_MESSAGE_BYTES / 2),
+    maxEventsPerRequest: config.GATEWAY_MAX_EVENTS_PER_REQUEST,
+    retryAfterSeconds: config.GATEWAY_RETRY_AFTER_SECONDS,
+    consumeRateLimit: deviceRateLimiter({ events: config.GATEWAY_RATE_LIMIT_EVENTS, windowSeconds: config.GATEWAY_RATE_LIMIT_WINDOW_SECONDS }),
+    metrics,
+    logger,
+  });
+
+  const app = createGatewayApp({
+    routes: [{ paths: ['/EventServer/api/HistoryEvent', '/HistoryEvent'], adapter, handle }],
+    limits: {
+      maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
+      maxPictureBytes: config.GATEWAY_MAX_PICTURE_BYTES,
+      maxJsonDepth: config.GATEWAY_MAX_JSON_DEPTH,
+      maxInflightBytes: config.GATEWAY_MAX_INFLIGHT_BYTES,
+      retryAfterSeconds: config.GATEWAY_RETRY_AFTER_SECONDS,
+    },
+    authenticate,
+    readiness: [{ name: 'kafka', check: () => producer.checkConnection() }],
+    isAccepting: () => shutdown.accepting,
+    registry,
+    metrics,
+    logger,
+  });
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(config.GATEWAY_PORT, config.OPS_HOST, () => resolve(listening));
+    listening.once('error', reject);
+  });
+  server.requestTimeout = 120_000;
+  server.keepAliveTimeout = 65_000;
+
+  shutdown.onStop('stop accepting and finish in-flight requests', () => closeServer(server));
+  shutdown.onStop('flush and disconnect the Kafka producer', () => producer.disconnect());
+
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.OPS_HOST === '0.0.0.0' ? '127.0.0.1' : config.OPS_HOST}:${port}`;
+  logger.info({ url, routes: ['/EventServer/api/HistoryEvent', '/HistoryEvent'], auth: config.GATEWAY_AUTH }, 'gateway listening');
+  return { url, server, shutdown };
+}
+
+function createAuthenticator(config: GatewayConfig, logger: Logger) {
+  if (config.GATEWAY_AUTH === 'open') {
+    logger.warn('GATEWAY_AUTH=open: any client can post events for any device. Use only on a closed network.');
+    return openAuthenticator;
+  }
+  const fileText = config.GATEWAY_DEVICE_TOKENS_FILE ? readFileSync(config.GATEWAY_DEVICE_TOKENS_FILE, 'utf8') : undefined;
+  const tokens = parseDeviceTokens(config.GATEWAY_DEVICE_TOKENS, fileText);
+  if (tokens.size === 0) {
+    throw new Error('GATEWAY_AUTH=tokens but no device tokens are configured: set GATEWAY_DEVICE_TOKENS or GATEWAY_DEVICE_TOKENS_FILE (or GATEWAY_AUTH=open)');
+  }
+  logger.info({ tokens: tokens.size }, 'device tokens loaded');
+  return tokenAuthenticator(tokens);
+}
+
+/** Stops listening, lets requests in flight finish, and closes keep-alive connections as they go idle. */
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    server.close((error) => {
+      clearInterval(sweep);
+      if (error) reject(error);
+      else resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,71 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Request } from 'express';
+import { HttpError } from './http-error.js';
+
+/** Who is posting: a device bound to one dev_sno, or a token allowed for any device. */
+export interface DevicePrincipal {
+  /** The dev_sno this token may post as; undefined = any device (wildcard token or open mode). */
+  devSno: string | undefined;
+  /** Stable, non-secret label for logs and rate limiting. */
+  label: string;
+}
+
+export type DeviceAuthenticator = (req: Request) => DevicePrincipal;
+
+/** Parses "token:dev_sno,token2:*" and/or lines of "token dev_sno" into a token table. */
+export function parseDeviceTokens(list: string | undefined, fileText: string | undefined): Map<string, string | undefined> {
+  const tokens = new Map<string, string | undefined>();
+  const add = (token: string, devSno: string, where: string) => {
+    if (!token || !devSno) throw new Error(`${where}: expected token and dev_sno`);
+    if (tokens.has(token)) throw new Error(`${where}: token listed twice`);
+    tokens.set(token, devSno === '*' ? undefined : devSno);
+  };
+  (list ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .forEach((entry, index) => {
+      const at = entry.lastIndexOf(':');
+      add(entry.slice(0, at).trim(), entry.slice(at + 1).trim(), `GATEWAY_DEVICE_TOKENS entry ${index + 1}`);
+    });
+  (fileText ?? '').split('\n').forEach((line, index) => {
+    const text = line.trim();
+    if (!text || text.startsWith('#')) return;
+    const [token = '', devSno = '', ...rest] = text.split(/\s+/);
+    if (rest.length) throw new Error(`GATEWAY_DEVICE_TOKENS_FILE line ${index + 1}: expected "token dev_sno"`);
+    add(token, devSno, `GATEWAY_DEVICE_TOKENS_FILE line ${index + 1}`);
+  });
+  return tokens;
+}
+
+/**
+ * Boxes can only be given a URL, so the token may come as ?token=; clients that can set
+ * headers use Authorization: Bearer or X-Device-Token. Tokens are compared by digest in
+ * constant time.
+ */
+export function tokenAuthenticator(tokens: Map<string, string | undefined>): DeviceAuthenticator {
+  const table = [...tokens].map(([token, devSno]) => ({ digest: digest(token), devSno, label: `token:${digest(token).toString('hex').slice(0, 8)}` }));
+  return (req) => {
+    const presented = tokenOf(req);
+    if (presented === undefined) {
+      throw new HttpError(401, 'UNAUTHENTICATED', 'a device token is required: ?token=..., Authorization: Bearer ... or X-Device-Token');
+    }
+    const presentedDigest = digest(presented);
+    let match: (typeof table)[number] | undefined;
+    for (const entry of table) if (timingSafeEqual(entry.digest, presentedDigest)) match = entry;
+    if (!match) throw new HttpError(401, 'UNAUTHENTICATED', 'the device token is not valid');
+    return { devSno: match.devSno, label: match.devSno ?? match.label };
+  };
+}
+
+export const openAuthenticator: DeviceAuthenticator = (req) => ({ devSno: undefined, label: `ip:${req.ip ?? 'unknown'}` });
+
+function tokenOf(req: Request): string | undefined {
+  const query = req.query.token;
+  if (typeof query === 'string' && query) return query;
+  const header = req.get('authorization');
+  if (header?.toLowerCase().startsWith('bearer ')) return header.slice(7).trim() || undefined;
+  return req.get('x-device-token') || undefined;
+}
+
+const digest = (token: string) => createHash('sha256').update(token).digest();

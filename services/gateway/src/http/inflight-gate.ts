@@ -1,0 +1,42 @@
+import type { RequestHandler } from 'express';
+import type { Gauge } from 'prom-client';
+import { HttpError } from './http-error.js';
+
+/**
+ * Bounds the bytes of request bodies held at once. A request is admitted on its
+ * Content-Length (chunked ones count as the largest body allowed) and released when its
+ * answer is sent, so an overload is refused with 503 before its body is read.
+ */
+export function inflightGate(options: {
+  maxInflightBytes: number;
+  maxBodyBytes: number;
+  retryAfterSeconds: number;
+  inflightBytes: Gauge;
+  inflightRequests: Gauge;
+}): RequestHandler {
+  let held = 0;
+  return (req, res, next) => {
+    const declared = Number(req.get('content-length'));
+    const cost = Number.isFinite(declared) && declared >= 0 ? Math.min(declared, options.maxBodyBytes) : options.maxBodyBytes;
+    if (held > 0 && held + cost > options.maxInflightBytes) {
+      next(
+        new HttpError(503, 'UNAVAILABLE', 'the gateway is at capacity; retry later', {}, { 'Retry-After': String(options.retryAfterSeconds) }),
+      );
+      return;
+    }
+    held += cost;
+    options.inflightBytes.set(held);
+    options.inflightRequests.inc();
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      held -= cost;
+      options.inflightBytes.set(held);
+      options.inflightRequests.dec();
+    };
+    res.once('finish', release);
+    res.once('close', release);
+    next();
+  };
+}

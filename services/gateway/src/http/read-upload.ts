@@ -1,0 +1,58 @@
+import type { Request, RequestHandler } from 'express';
+import express from 'express';
+import { findUnsafeJson } from './json-guard.js';
+import { HttpError } from './http-error.js';
+import { readMultipart } from './multipart.js';
+
+export interface UploadLimits {
+  maxBodyBytes: number;
+  maxPictureBytes: number;
+  maxJsonDepth: number;
+}
+
+/** The body could not become JSON at all; it is still quarantined, as text. */
+export class UnreadableUpload extends HttpError {
+  constructor(
+    message: string,
+    readonly rawText: string,
+    readonly pointer = '',
+  ) {
+    super(400, 'INVALID_ARGUMENT', message, { errors: [{ pointer, message }] });
+  }
+}
+
+const isMultipart = (req: Request) => (req.get('content-type') ?? '').toLowerCase().startsWith('multipart/form-data');
+
+/**
+ * Reads the body whatever the Content-Type says (boxes send text/plain or none): JSON
+ * unless it is multipart/form-data. gzip/deflate bodies are inflated; the size limit applies
+ * to the inflated body.
+ */
+export function rawBodyReader({ maxBodyBytes }: UploadLimits): RequestHandler {
+  return express.raw({ type: (req) => !isMultipart(req as Request), limit: maxBodyBytes, inflate: true });
+}
+
+export async function readUpload(req: Request, limits: UploadLimits): Promise<unknown> {
+  let value: unknown;
+  let rawText: string;
+  if (isMultipart(req)) {
+    value = await readMultipart(req, limits);
+    rawText = '';
+  } else {
+    const body: unknown = req.body;
+    if (!Buffer.isBuffer(body) || body.length === 0) throw new UnreadableUpload('the request body is empty: send a HistoryEvent as JSON', '');
+    rawText = body.toString('utf8');
+    if (rawText.charCodeAt(0) === 0xfeff) rawText = rawText.slice(1);
+    try {
+      value = JSON.parse(rawText);
+    } catch (error) {
+      throw new UnreadableUpload(`the body is not valid JSON: ${(error as Error).message}`, rawText);
+    }
+  }
+  const unsafe = findUnsafeJson(value, limits.maxJsonDepth);
+  if (unsafe) throw new UnreadableUpload(`${unsafe.pointer || 'the body'}: ${unsafe.message}`, rawText || JSON.stringify(value), unsafe.pointer);
+  if (value === null || typeof value !== 'object') {
+    throw new UnreadableUpload('the body must be a JSON object (one HistoryEvent) or an array of them', rawText);
+  }
+  return value;
+}
