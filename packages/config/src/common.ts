@@ -19,3 +19,17 @@ export const opsEnv = {
   /** Where /healthz, /readyz and /metrics are served. */
   OPS_HOST: env.string('0.0.0.0'),
 };
+
+/** How every consumer service reads Kafka; group ids default per service. */
+export const consumerEnv = {
+  KAFKA_TOPIC_DEAD_LETTER: env.string('pipeline-dead-letter'),
+  CONSUMER_SESSION_TIMEOUT_MS: env.integer(30_000, { min: 1000 }),
+  CONSUMER_HEARTBEAT_INTERVAL_MS: env.integer(3_000, { min: 100 }),
+  CONSUMER_MAX_WAIT_MS: env.integer(500, { min: 10 }),
+  /** Batches (partitions) handled at once; sinks that batch across partitions benefit from more. */
+  CONSUMER_PARTITIONS_CONCURRENTLY: env.integer(4, { min: 1, max: 256 }),
+  CONSUMER_RETRY_INITIAL_MS: env.integer(500, { min: 10 }),
+  CONSUMER_RETRY_MAX_MS: env.integer(30_000, { min: 100 }),
+  /** A new consumer group starts at the oldest retained message, so nothing published before it is skipped. */
+  CONSUMER_FROM_BEGINNING: env.boolean(true),
+};

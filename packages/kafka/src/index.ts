@@ -1,3 +1,17 @@
 export { createKafkaClient, type KafkaSettings } from './client.js';
 export { createDurableProducer, PublishError, type DurableProducer, type DurableProducerOptions, type ProducerRecord } from './producer.js';
 export { ensureTopics, readTopicDefinitions, type TopicDefinition } from './topics.js';
+export { PermanentError, isPermanent, describeError } from './errors.js';
+export { backoffDelay, sleep, type BackoffSettings } from './backoff.js';
+export { headersToStrings, toConsumedMessage, type ConsumedMessage } from './consumed-message.js';
+export { createConsumerMetrics, type ConsumerMetrics } from './consumer-metrics.js';
+export { DEAD_LETTER_HEADERS, deadLetterRecord, replayRecord } from './dead-letter.js';
+export {
+  createConsumerRunner,
+  type ConsumerRunner,
+  type ConsumerRunnerOptions,
+  type ConsumerSettings,
+  type MessageSink,
+  type SinkContext,
+  type SinkResult,
+} from './consumer-runner.js';

@@ -1,0 +1,2 @@
+export { consumerServiceEnv, type ConsumerServiceConfig } from './consumer-service-env.js';
+export { runConsumerService, type ConsumerServiceParts, type RunningConsumerService } from './run-consumer-service.js';

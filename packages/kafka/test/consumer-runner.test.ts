@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Registry } from 'prom-client';
+import { createLogger } from '@sophon/logger';
+import { startKafka, type KafkaServer } from '@sophon/test-kit';
+import {
+  createConsumerMetrics,
+  createConsumerRunner,
+  createDurableProducer,
+  createKafkaClient,
+  DEAD_LETTER_HEADERS,
+  PermanentError,
+  replayRecord,
+  type ConsumedMessage,
+  type ConsumerRunner,
+  type DurableProducer,
+  type MessageSink,
+} from '../src/index.js';
+
+const logger = createLogger({ service: 'runner-test', level: (process.env.TEST_LOG_LEVEL as 'info') ?? 'silent' });
+let server: KafkaServer;
+let producer: DurableProducer;
+const runners: ConsumerRunner[] = [];
+
+before(async () => {
+  server = await startKafka({ topics: { 'retry-in': 1, 'poison-in': 2, 'stop-in': 1, dlq: 1 } });
+  producer = createDurableProducer(kafka(), logger);
+  await producer.connect();
+});
+after(async () => {
+  await Promise.all(runners.map((runner) => runner.stop()));
+  await producer.disconnect();
+  await server.close();
+});
+
+const kafka = () => createKafkaClient({ brokers: server.brokers, clientId: 'runner-test' }, logger);
+
+function startRunner(topic: string, groupId: string, sink: MessageSink, registry = new Registry()) {
+  const runner = createConsumerRunner({
+    kafka: kafka(),
+    groupId,
+    topics: [topic],
+    sink,
+    deadLetter: { producer, topic: 'dlq' },
+    metrics: createConsumerMetrics(registry),
+    logger,
+    settings: {
+      sessionTimeoutMs: 4000,
+      heartbeatIntervalMs: 500,
+      maxWaitTimeMs: 200,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      partitionsConsumedConcurrently: 2,
+      retry: { initialMs: 50, maxMs: 200 },
+      fromBeginning: true,
+    },
+  });
+  runners.push(runner);
+  return runner;
+}
+
+async function publish(topic: string, values: string[]) {
+  await producer.publish(values.map((value, i) => ({ topic, key: `k${i % 4}`, value: Buffer.from(value), headers: { 'event-id': value } })));
+}
+
+async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function committed(groupId: string, topic: string): Promise<number> {
+  const admin = kafka().admin();
+  await admin.connect();
+  const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  await admin.disconnect();
+  return (offsets?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+}
+
+async function readAll(topic: string, count: number): Promise<ConsumedMessage[]> {
+  const seen: ConsumedMessage[] = [];
+  const reader = startRunner(topic, `reader-${topic}-${Date.now()}`, { handleBatch: async (messages) => void seen.push(...messages) });
+  await reader.start();
+  await until(() => seen.length >= count, `${count} messages on ${topic}`);
+  await reader.stop();
+  return seen;
+}
+
+test('a transiently failing sink is retried with backoff; offsets are committed only after it stored', async () => {
+  const values = Array.from({ length: 20 }, (_, i) => `retry-${i}`);
+  await publish('retry-in', values);
+  let failuresLeft = 4;
+  let committedWhileFailing = -1;
+  const stored = new Set<string>();
+  const registry = new Registry();
+  const runner = startRunner(
+    'retry-in',
+    'retry-group',
+    {
+      async handleBatch(messages) {
+        if (failuresLeft > 0) {
+          failuresLeft--;
+          if (failuresLeft === 0) committedWhileFailing = await committed('retry-group', 'retry-in');
+          throw new Error('connect ECONNREFUSED 127.0.0.1:8123');
+        }
+        for (const message of messages) stored.add(message.value.toString());
+      },
+    },
+    registry,
+  );
+  await runner.start();
+  await until(() => stored.size === values.length, 'every message stored');
+  assert.equal(committedWhileFailing, 0, 'nothing was committed while the sink failed');
+  await until(async () => (await committed('retry-group', 'retry-in')) === values.length, 'offsets committed');
+  const metrics = await registry.getSingleMetricAsString('consumer_batch_retries_total');
+  assert.match(metrics, /consumer_batch_retries_total\{topic="retry-in"\} [1-9]/);
+  await runner.stop();
+});
+
+test('a message that can never succeed goes to the dead-letter topic with its reason; the rest flows on', async () => {
+  await publish('poison-in', ['good-1', 'poison', 'good-2', 'good-3']);
+  const stored: string[] = [];
+  const runner = startRunner('poison-in', 'poison-group', {
+    async handleBatch(messages) {
+      const rejected = messages.filter((m) => m.value.toString() === 'poison').map((message) => ({ message, error: new PermanentError('not a HistoryEvent') }));
+      stored.push(...messages.filter((m) => m.value.toString() !== 'poison').map((m) => m.value.toString()));
+      return { rejected };
+    },
+  });
+  await runner.start();
+  await until(async () => (await committed('poison-group', 'poison-in')) === 4, 'committed past the poison message');
+  assert.deepEqual(stored.sort(), ['good-1', 'good-2', 'good-3']);
+  await runner.stop();
+
+  const [dead] = await readAll('dlq', 1);
+  assert.equal(dead?.value.toString(), 'poison');
+  assert.equal(dead?.headers['event-id'], 'poison', 'original headers kept');
+  assert.equal(dead?.headers[DEAD_LETTER_HEADERS.sourceTopic], 'poison-in');
+  assert.equal(dead?.headers[DEAD_LETTER_HEADERS.consumerGroup], 'poison-group');
+  assert.match(dead?.headers[DEAD_LETTER_HEADERS.sourceOffset] ?? '', /^\d+$/);
+  assert.match(dead?.headers[DEAD_LETTER_HEADERS.error] ?? '', /PermanentError: not a HistoryEvent/);
+  const replay = replayRecord(dead!);
+  assert.equal(replay.topic, 'poison-in');
+  assert.deepEqual(Object.keys(replay.headers), ['event-id']);
+});
+
+test('stopping during an outage leaves the batch uncommitted; the next member of the group gets it', async () => {
+  await publish('stop-in', ['s-1', 's-2', 's-3']);
+  let attempts = 0;
+  const failing = startRunner('stop-in', 'stop-group', {
+    async handleBatch() {
+      attempts++;
+      throw new Error('socket hang up');
+    },
+  });
+  await failing.start();
+  await until(() => attempts >= 2, 'a couple of failed attempts');
+  const stopStarted = Date.now();
+  await failing.stop();
+  assert.ok(Date.now() - stopStarted < 5000, `stop took ${Date.now() - stopStarted} ms`);
+  assert.equal(await committed('stop-group', 'stop-in'), 0);
+
+  const stored: string[] = [];
+  const healthy = startRunner('stop-in', 'stop-group', { handleBatch: async (messages) => void stored.push(...messages.map((m) => m.value.toString())) });
+  await healthy.start();
+  await until(() => stored.length === 3, 'the batch redelivered');
+  assert.deepEqual(stored, ['s-1', 's-2', 's-3']);
+  await healthy.stop();
+});
