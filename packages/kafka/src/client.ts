@@ -25,10 +25,14 @@ export function createKafkaClient(settings: KafkaSettings, logger: Logger): Kafk
   });
 }
 
+/** Bounded producer retries are our choice (see producer.ts); kafkajs' warning about it is noise. */
+const EXPECTED_WARNINGS = new Set(['Limiting retries for the idempotent producer may invalidate EoS guarantees']);
+
 function pinoLogEntry(logger: Logger) {
   return ({ level, log }: LogEntry) => {
     const { message, timestamp: _timestamp, logger: _name, ...rest } = log;
-    if (level <= logLevel.ERROR) logger.error(rest, message);
+    if (EXPECTED_WARNINGS.has(message)) logger.debug(rest, message);
+    else if (level <= logLevel.ERROR) logger.error(rest, message);
     else if (level === logLevel.WARN) logger.warn(rest, message);
     else if (level === logLevel.INFO) logger.info(rest, message);
     else logger.debug(rest, message);

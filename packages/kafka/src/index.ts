@@ -6,6 +6,8 @@ export { backoffDelay, sleep, type BackoffSettings } from './backoff.js';
 export { headersToStrings, toConsumedMessage, type ConsumedMessage } from './consumed-message.js';
 export { createConsumerMetrics, type ConsumerMetrics } from './consumer-metrics.js';
 export { DEAD_LETTER_HEADERS, deadLetterRecord, replayRecord } from './dead-letter.js';
+export { readTopicToEnd } from './read-topic.js';
+export { runDeadLetterCli } from './dead-letter-cli.js';
 export {
   createConsumerRunner,
   type ConsumerRunner,
