@@ -1,0 +1,39 @@
+-- The analyst account on a modern ClickHouse (SQL access control; 18.16 has none, see README).
+-- Applied by `applyAnalystGrants` (the migrate job does it when CLICKHOUSE_ANALYST_PASSWORD is
+-- set) with {database} and {analyst_password_sha256} substituted; run it as a user with
+-- access_management. Every statement is idempotent: applying it again changes nothing but the
+-- password.
+--
+-- What the analyst can read: the views, and history_events column by column without `feature`.
+-- The column grant is needed because views run with the reader's privileges (SQL SECURITY
+-- INVOKER is the default, and 18.16 cannot parse DEFINER in the shared migrations): a view
+-- reading history_events needs SELECT on the columns it reads. An allow-list rather than
+-- "everything but feature": a column added later stays hidden until it is listed here.
+-- One GRANT per view: wildcard grants (v_*) only exist from 24.x on and their syntax moved.
+CREATE ROLE IF NOT EXISTS sophon_analyst;
+
+GRANT SELECT ON {database}.v_events TO sophon_analyst;
+GRANT SELECT ON {database}.v_events_per_device_hour TO sophon_analyst;
+GRANT SELECT ON {database}.v_attendance_daily TO sophon_analyst;
+GRANT SELECT ON {database}.v_strangers_per_device_day TO sophon_analyst;
+GRANT SELECT ON {database}.v_watchlist_hits TO sophon_analyst;
+GRANT SELECT ON {database}.v_demographics_daily TO sophon_analyst;
+GRANT SELECT ON {database}.v_score_histogram TO sophon_analyst;
+GRANT SELECT ON {database}.v_device_last_seen TO sophon_analyst;
+GRANT SELECT ON {database}.v_upload_lag_per_device_day TO sophon_analyst;
+GRANT SELECT ON {database}.v_registrations TO sophon_analyst;
+
+GRANT SELECT(
+    event_id, event_time, event_time_ms, dev_sno, ep_id, device_ip, device_type,
+    identity_id, identity_name, group_name, person_type, score, want_action, fiqa_result,
+    age, gender, glasses, face_box, reg_pic_key, spot_pic_key, ir_pic_key, face_pic_key,
+    received_at, received_at_ms, kafka_topic, kafka_partition, kafka_offset, ext_json
+) ON {database}.history_events TO sophon_analyst;
+
+GRANT SELECT ON {database}.registrations TO sophon_analyst;
+
+-- readonly = 1: SELECT only, and no setting can be changed (so neither can readonly itself).
+CREATE USER IF NOT EXISTS analyst IDENTIFIED WITH sha256_hash BY {analyst_password_sha256} SETTINGS readonly = 1;
+ALTER USER analyst IDENTIFIED WITH sha256_hash BY {analyst_password_sha256};
+GRANT sophon_analyst TO analyst;
+ALTER USER analyst DEFAULT ROLE sophon_analyst;

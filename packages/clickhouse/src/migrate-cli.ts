@@ -1,0 +1,53 @@
+/**
+ * One-shot job: brings the ClickHouse schema up to date, then (modern servers only, when
+ * CLICKHOUSE_ANALYST_PASSWORD is set) creates or updates the analyst account. Exit code 0 when
+ * the schema is current, 1 otherwise.
+ *
+ *   node --conditions=development --import tsx packages/clickhouse/src/migrate-cli.ts
+ */
+import { loadConfig, loggingEnv, z } from '@sophon/config';
+import { createLogger } from '@sophon/logger';
+import { applyAnalystGrants } from './analyst.js';
+import { clickhouseEnv, createClickHouseClient } from './client.js';
+import { migrate } from './migrate.js';
+
+const SERVICE = 'clickhouse-migrate';
+
+async function main(): Promise<void> {
+  const config = loadConfig({
+    ...loggingEnv,
+    ...clickhouseEnv,
+    CLICKHOUSE_MIGRATIONS_DIR: z.string().optional(),
+    CLICKHOUSE_GRANTS_FILE: z.string().optional(),
+    CLICKHOUSE_ANALYST_PASSWORD: z.string().optional(),
+  });
+  const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
+  // No default database: on a fresh server it does not exist until migrate creates it.
+  const client = createClickHouseClient(
+    { url: config.CLICKHOUSE_URL, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD, requestTimeoutMs: config.CLICKHOUSE_REQUEST_TIMEOUT_MS, application: SERVICE },
+    logger,
+  );
+  try {
+    await migrate({ client, database: config.CLICKHOUSE_DATABASE, migrationsDir: config.CLICKHOUSE_MIGRATIONS_DIR, logger });
+    if (config.CLICKHOUSE_ANALYST_PASSWORD !== undefined) {
+      await applyAnalystGrants({
+        client,
+        database: config.CLICKHOUSE_DATABASE,
+        analystPassword: config.CLICKHOUSE_ANALYST_PASSWORD,
+        grantsFile: config.CLICKHOUSE_GRANTS_FILE,
+        logger,
+      });
+    }
+  } catch (error) {
+    logger.fatal({ err: error }, 'migration failed');
+    process.exitCode = 1;
+  } finally {
+    await client.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  // Only reached before the logger exists (invalid configuration).
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});
