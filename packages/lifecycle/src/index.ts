@@ -1,1 +1,2 @@
 export { createShutdown, type Shutdown } from './shutdown.js';
+export { bootService } from './boot.js';

@@ -1,0 +1,63 @@
+import { createClickHouseClient, migrate } from '@sophon/clickhouse';
+import { backoffDelay, sleep } from '@sophon/kafka';
+import type { Logger } from '@sophon/logger';
+import { runConsumerService, type RunningConsumerService } from '@sophon/consumer-service';
+import type { AnalyticsWriterConfig } from './config.js';
+import { createHistoryEventSink } from './history-event-sink.js';
+
+/** history-events -> ClickHouse, as a consumer service. */
+export function startAnalyticsWriter(config: AnalyticsWriterConfig, logger: Logger): Promise<RunningConsumerService> {
+  return runConsumerService('analytics-writer', config, logger, async ({ registry }) => {
+    const client = createClickHouseClient(
+      {
+        url: config.CLICKHOUSE_URL,
+        username: config.CLICKHOUSE_USER,
+        password: config.CLICKHOUSE_PASSWORD,
+        requestTimeoutMs: config.CLICKHOUSE_REQUEST_TIMEOUT_MS,
+        application: 'analytics-writer',
+      },
+      logger,
+    );
+    if (config.ANALYTICS_MIGRATE_ON_START) await migrateWhenReachable(client, config.CLICKHOUSE_DATABASE, logger);
+    const sink = createHistoryEventSink({
+      client,
+      database: config.CLICKHOUSE_DATABASE,
+      maxRows: config.ANALYTICS_BATCH_ROWS,
+      maxWaitMs: config.ANALYTICS_FLUSH_INTERVAL_MS,
+      registry,
+    });
+    return {
+      groupId: config.CONSUMER_GROUP_ID,
+      topics: [config.KAFKA_TOPIC_HISTORY_EVENTS],
+      sink,
+      readiness: [
+        {
+          name: 'clickhouse',
+          check: async () => {
+            const result = await client.ping();
+            if (!result.success) throw result.error;
+          },
+        },
+      ],
+      close: async () => {
+        await sink.flush().catch(() => {});
+        await client.close();
+      },
+    };
+  });
+}
+
+/** ClickHouse may start after us: wait for it rather than crash-loop. */
+async function migrateWhenReachable(client: Parameters<typeof migrate>[0]['client'], database: string, logger: Logger) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await migrate({ client, database, logger });
+      return;
+    } catch (error) {
+      if ((error as Error).name === 'MigrationError') throw error;
+      const delay = backoffDelay(attempt, { initialMs: 500, maxMs: 10_000 });
+      logger.warn({ err: error, retryInMs: delay }, 'ClickHouse not ready for migrations; retrying');
+      await sleep(delay);
+    }
+  }
+}

@@ -1,0 +1,21 @@
+import { clickhouseEnv } from '@sophon/clickhouse';
+import { env, loadConfig } from '@sophon/config';
+import { consumerServiceEnv } from '@sophon/consumer-service';
+
+export const analyticsWriterEnv = {
+  ...consumerServiceEnv({ opsPort: 9602 }),
+  ...clickhouseEnv,
+  CONSUMER_GROUP_ID: env.string('analytics-writer'),
+  /** An insert is sent when this many rows are waiting... */
+  ANALYTICS_BATCH_ROWS: env.integer(10_000, { min: 1 }),
+  /** ...or when the oldest waiting row has waited this long. */
+  ANALYTICS_FLUSH_INTERVAL_MS: env.integer(1_000, { min: 10 }),
+  /** Apply pending migrations before consuming (the compose stack also runs them as a one-shot job). */
+  ANALYTICS_MIGRATE_ON_START: env.boolean(true),
+};
+
+export type AnalyticsWriterConfig = ReturnType<typeof loadAnalyticsWriterConfig>;
+
+export function loadAnalyticsWriterConfig(source: Record<string, string | undefined> = process.env) {
+  return loadConfig(analyticsWriterEnv, source);
+}

@@ -1,0 +1,47 @@
+/**
+ * Gathers rows from the batches of several partitions (handled concurrently by the consumer
+ * runner) into one insert, sent when `maxRows` are waiting or the oldest has waited
+ * `maxWaitMs`. Each caller's promise settles with the insert that carried its rows, so the
+ * runner commits a batch only once its rows are stored, and retries it if that insert failed.
+ */
+export class RowBatcher<Row> {
+  private rows: Row[] = [];
+  private waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly insert: (rows: Row[]) => Promise<void>,
+    private readonly maxRows: number,
+    private readonly maxWaitMs: number,
+  ) {}
+
+  add(rows: Row[]): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
+    const stored = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    this.rows.push(...rows);
+    if (this.rows.length >= this.maxRows) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.maxWaitMs);
+    return stored;
+  }
+
+  /** Sends what is waiting now; resolves when every insert sent so far has settled. */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.rows.length > 0) {
+      const rows = this.rows;
+      const waiters = this.waiters;
+      this.rows = [];
+      this.waiters = [];
+      // One insert at a time: ClickHouse prefers few large inserts, and order is kept.
+      this.flushing = this.flushing.then(() =>
+        this.insert(rows).then(
+          () => waiters.forEach((w) => w.resolve()),
+          (error: unknown) => waiters.forEach((w) => w.reject(error)),
+        ),
+      );
+    }
+    return this.flushing;
+  }
+}
