@@ -100,6 +100,6 @@ export async function runConsumerService(
 
   const { port } = ops.address() as AddressInfo;
   const opsUrl = `http://${config.OPS_HOST === '0.0.0.0' ? '127.0.0.1' : config.OPS_HOST}:${port}`;
-  logger.info({ service, groupId: parts.groupId, topics: parts.topics, opsUrl }, 'consumer service started');
+  logger.info({ groupId: parts.groupId, topics: parts.topics, opsUrl }, 'consumer service started');
   return { opsUrl, runner, shutdown };
 }

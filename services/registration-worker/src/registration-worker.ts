@@ -1,0 +1,52 @@
+import { createClickHouseClient } from '@sophon/clickhouse';
+import { runConsumerService, type RunningConsumerService } from '@sophon/consumer-service';
+import { HEADERS } from '@sophon/event-contract';
+import { createDurableProducer, createKafkaClient, type ConsumedMessage } from '@sophon/kafka';
+import type { Logger } from '@sophon/logger';
+import type { RegistrationWorkerConfig } from './config.js';
+import { REGISTRATION_ACTIONS } from './decide.js';
+import { createRegistrationMetrics } from './metrics.js';
+import { createRegistrationSink } from './registration-sink.js';
+import { clickhouseRegistrations, pingClickHouse } from './registrations-table.js';
+
+export const SERVICE = 'registration-worker';
+
+/** The header pre-filter: every other event is committed past without being parsed. */
+export const asksForRegistration = (message: ConsumedMessage): boolean => REGISTRATION_ACTIONS.has(message.headers[HEADERS.wantAction] ?? '');
+
+/** Composes the worker and starts consuming; `shutdown.stop()` leaves the group and closes its clients. */
+export function startRegistrationWorker(config: RegistrationWorkerConfig, logger: Logger): Promise<RunningConsumerService> {
+  return runConsumerService(SERVICE, config, logger, ({ registry }) => {
+    const clickhouse = createClickHouseClient(
+      {
+        url: config.CLICKHOUSE_URL,
+        username: config.CLICKHOUSE_USER,
+        password: config.CLICKHOUSE_PASSWORD,
+        database: config.CLICKHOUSE_DATABASE,
+        requestTimeoutMs: config.CLICKHOUSE_REQUEST_TIMEOUT_MS,
+        application: SERVICE,
+      },
+      logger,
+    );
+    const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-${SERVICE}-commands` }, logger);
+    // Not connected here: the first publish connects (and reconnects after an outage), so a
+    // Kafka that is down at start-up delays the first batch, not the start.
+    const producer = createDurableProducer(kafka, logger, { publishTimeoutMs: config.REGISTRATION_PUBLISH_TIMEOUT_MS });
+    return {
+      groupId: config.CONSUMER_GROUP_ID,
+      topics: [config.KAFKA_TOPIC_HISTORY_EVENTS],
+      accepts: asksForRegistration,
+      sink: createRegistrationSink({
+        registrations: clickhouseRegistrations(clickhouse),
+        producer,
+        topic: config.KAFKA_TOPIC_FACE_REGISTRATIONS,
+        metrics: createRegistrationMetrics(registry),
+      }),
+      readiness: [{ name: 'clickhouse', check: () => pingClickHouse(clickhouse) }],
+      close: async () => {
+        await producer.disconnect();
+        await clickhouse.close();
+      },
+    };
+  });
+}
