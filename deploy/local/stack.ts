@@ -1,0 +1,168 @@
+/**
+ * The whole product on local servers, without Docker: the test kit's mock Kafka, ClickHouse
+ * (migrated, with the analyst user) and s3rver (with the bucket), then the gateway and the
+ * three consumers as processes of their own, started from their real entry points with the
+ * environment compose would give them. Used by `pnpm dev` and by the end-to-end tests.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { legacyAnalystUser } from '@sophon/clickhouse';
+import { freePort, startClickHouse, startKafka, startS3, type ClickHouseServer, type KafkaServer, type S3Server } from '@sophon/test-kit';
+import { readTopicDefinitions } from '@sophon/kafka';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+export const BUCKET = 'sophon-events';
+export const DATABASE = 'sophon';
+
+export type ServiceName = 'gateway' | 'image-store' | 'analytics-writer' | 'registration-worker';
+const ENTRIES: Record<ServiceName | 'migrate', string> = {
+  gateway: 'services/gateway/src/main.ts',
+  'image-store': 'services/image-store/src/main.ts',
+  'analytics-writer': 'services/analytics-writer/src/main.ts',
+  'registration-worker': 'services/registration-worker/src/main.ts',
+  migrate: 'packages/clickhouse/src/migrate-cli.ts',
+};
+
+export interface StackOptions {
+  kafkaPort?: number;
+  gatewayPort?: number;
+  /** Device token accepted for any device. */
+  token?: string;
+  analystPassword?: string;
+  /** Consumer timings for tests (a group rejoins in ~3 s instead of ~30 s). */
+  fastConsumers?: boolean;
+  /** Where the services' JSON logs go. */
+  output?: 'inherit' | 'ignore';
+  logLevel?: string;
+}
+
+export interface ServiceProcess {
+  readonly name: ServiceName;
+  readonly opsUrl: string;
+  /** SIGTERM and wait for the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL: no clean-up at all. */
+  kill(): Promise<void>;
+  /** Starts it (again), optionally with variables changed, e.g. another consumer group to replay a topic. */
+  start(overrides?: Record<string, string>): Promise<void>;
+  running(): boolean;
+}
+
+export interface LocalStack {
+  gatewayUrl: string;
+  token: string;
+  kafka: KafkaServer;
+  clickhouse: ClickHouseServer;
+  s3: S3Server;
+  analyst: { user: string; password: string };
+  services: Record<ServiceName, ServiceProcess>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(options: StackOptions = {}): Promise<LocalStack> {
+  const token = options.token ?? 'dev-token';
+  const analystPassword = options.analystPassword ?? 'analyst-dev-password';
+  const topics = readTopicDefinitions(`${root}deploy/kafka/topics.json`);
+  const [kafka, clickhouse, s3] = await Promise.all([
+    startKafka({ port: options.kafkaPort, topics: Object.fromEntries(topics.map((t) => [t.name, 4])) }),
+    startClickHouse({ users: [legacyAnalystUser({ password: analystPassword, database: DATABASE })] }),
+    startS3({ buckets: [BUCKET] }),
+  ]);
+
+  const common: Record<string, string> = {
+    KAFKA_BROKERS: kafka.brokers.join(','),
+    KAFKAJS_NO_PARTITIONER_WARNING: '1',
+    LOG_LEVEL: options.logLevel ?? 'info',
+    OPS_HOST: '127.0.0.1',
+    ...(options.fastConsumers
+      ? { CONSUMER_SESSION_TIMEOUT_MS: '4000', CONSUMER_HEARTBEAT_INTERVAL_MS: '500', CONSUMER_MAX_WAIT_MS: '200', CONSUMER_RETRY_INITIAL_MS: '100', CONSUMER_RETRY_MAX_MS: '1000' }
+      : {}),
+  };
+  const clickhouseVars = { CLICKHOUSE_URL: clickhouse.url, CLICKHOUSE_USER: 'default', CLICKHOUSE_PASSWORD: '', CLICKHOUSE_DATABASE: DATABASE };
+
+  // The schema first, as compose's one-shot job does.
+  const migrateExit = await runOnce('migrate', { ...common, ...clickhouseVars }, options.output ?? 'inherit');
+  if (migrateExit !== 0) throw new Error(`ClickHouse migrations failed (exit ${migrateExit})`);
+
+  const gatewayPort = options.gatewayPort ?? (await freePort());
+  const env: Record<ServiceName, Record<string, string>> = {
+    gateway: { GATEWAY_PORT: String(gatewayPort), GATEWAY_DEVICE_TOKENS: `${token}:*` },
+    'image-store': { S3_ENDPOINT: s3.url, S3_ACCESS_KEY: s3.accessKey, S3_SECRET_KEY: s3.secretKey, S3_REGION: s3.region, S3_BUCKET: BUCKET },
+    'analytics-writer': { ...clickhouseVars, ANALYTICS_MIGRATE_ON_START: 'false', ANALYTICS_FLUSH_INTERVAL_MS: '200' },
+    'registration-worker': clickhouseVars,
+  };
+  const services = {} as Record<ServiceName, ServiceProcess>;
+  for (const name of Object.keys(env) as ServiceName[]) {
+    const opsPort = name === 'gateway' ? gatewayPort : await freePort();
+    services[name] = serviceProcess(name, { ...common, ...env[name], OPS_PORT: String(opsPort) }, opsPort, options.output ?? 'inherit');
+  }
+  await Promise.all(Object.values(services).map((service) => service.start()));
+
+  return {
+    gatewayUrl: `http://127.0.0.1:${gatewayPort}`,
+    token,
+    kafka,
+    clickhouse,
+    s3,
+    analyst: { user: 'analyst', password: analystPassword },
+    services,
+    async stop() {
+      await Promise.all(Object.values(services).map((service) => service.stop()));
+      await Promise.all([kafka.close(), clickhouse.close(), s3.close()]);
+    },
+  };
+}
+
+function serviceProcess(name: ServiceName, env: Record<string, string>, opsPort: number, output: 'inherit' | 'ignore'): ServiceProcess {
+  let child: ChildProcess | undefined;
+  const opsUrl = `http://127.0.0.1:${opsPort}`;
+  const exit = async (signal: NodeJS.Signals) => {
+    const running = child;
+    child = undefined;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return running?.exitCode ?? null;
+    const exited = once(running, 'exit');
+    running.kill(signal);
+    const [code] = (await exited) as [number | null];
+    return code;
+  };
+  return {
+    name,
+    opsUrl,
+    running: () => child !== undefined && child.exitCode === null && child.signalCode === null,
+    async start(overrides = {}) {
+      if (child) return;
+      child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', `${root}${ENTRIES[name]}`], {
+        env: { ...process.env, ...env, ...overrides },
+        stdio: ['ignore', output, output],
+      });
+      await waitUntilHealthy(name, opsUrl, child);
+    },
+    stop: () => exit('SIGTERM'),
+    kill: async () => void (await exit('SIGKILL')),
+  };
+}
+
+/** Alive means /healthz answers; the consumers become ready (group joined) a few seconds later. */
+async function waitUntilHealthy(name: string, opsUrl: string, child: ChildProcess) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} while starting`);
+    try {
+      if ((await fetch(`${opsUrl}/healthz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${name} did not answer /healthz within 60 s`);
+}
+
+async function runOnce(name: 'migrate', env: Record<string, string>, output: 'inherit' | 'ignore'): Promise<number | null> {
+  const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', `${root}${ENTRIES[name]}`], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', output, output],
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return code;
+}
