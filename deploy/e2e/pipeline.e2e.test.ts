@@ -11,6 +11,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Client as S3Client } from 'minio';
 import { sampleHistoryEvent, tinyImage } from '@sophon/event-contract/testing';
 import { readTopicToEnd, runDeadLetterCli } from '@sophon/kafka';
+import { waitFor as until } from '@sophon/test-kit';
 import { BUCKET, DATABASE, startLocalStack, type LocalStack } from '../local/stack.js';
 
 let stack: LocalStack;
@@ -221,16 +222,3 @@ async function consumerProcessed(service: 'image-store' | 'registration-worker' 
   return [...text.matchAll(/^consumer_messages_processed_total\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
 }
 
-async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      if (await condition()) return;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}

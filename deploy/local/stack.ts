@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { legacyAnalystUser } from '@sophon/clickhouse';
-import { freePort, startClickHouse, startKafka, startS3, type ClickHouseServer, type KafkaServer, type S3Server } from '@sophon/test-kit';
+import { freePort, MOCK_KAFKA_CONSUMER_ENV, startClickHouse, startKafka, startS3, type ClickHouseServer, type KafkaServer, type S3Server } from '@sophon/test-kit';
 import { readTopicDefinitions } from '@sophon/kafka';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -75,9 +75,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
     LOG_LEVEL: options.logLevel ?? 'info',
     OPS_HOST: '127.0.0.1',
-    ...(options.fastConsumers
-      ? { CONSUMER_SESSION_TIMEOUT_MS: '4000', CONSUMER_HEARTBEAT_INTERVAL_MS: '500', CONSUMER_MAX_WAIT_MS: '200', CONSUMER_RETRY_INITIAL_MS: '100', CONSUMER_RETRY_MAX_MS: '1000' }
-      : {}),
+    ...(options.fastConsumers ? MOCK_KAFKA_CONSUMER_ENV : {}),
   };
   const clickhouseVars = { CLICKHOUSE_URL: clickhouse.url, CLICKHOUSE_USER: 'default', CLICKHOUSE_PASSWORD: '', CLICKHOUSE_DATABASE: DATABASE };
 

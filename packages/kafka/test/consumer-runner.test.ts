@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Registry } from 'prom-client';
 import { createLogger } from '@sophon/logger';
-import { startKafka, type KafkaServer } from '@sophon/test-kit';
+import { committedOffsets, startKafka, waitFor as until, type KafkaServer } from '@sophon/test-kit';
 import {
   createConsumerMetrics,
   createConsumerRunner,
@@ -62,21 +62,8 @@ async function publish(topic: string, values: string[]) {
   await producer.publish(values.map((value, i) => ({ topic, key: `k${i % 4}`, value: Buffer.from(value), headers: { 'event-id': value } })));
 }
 
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
-async function committed(groupId: string, topic: string): Promise<number> {
-  const admin = kafka().admin();
-  await admin.connect();
-  const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  await admin.disconnect();
-  return (offsets?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
-}
+const committed = (groupId: string, topic: string) => committedOffsets(server.brokers, groupId, topic);
 
 async function readAll(topic: string, count: number): Promise<ConsumedMessage[]> {
   const seen: ConsumedMessage[] = [];

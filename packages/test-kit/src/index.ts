@@ -1,5 +1,6 @@
 export { freePort } from './free-port.js';
-export { startKafka, type KafkaServer, type KafkaServerOptions } from './kafka.js';
+export { committedOffsets, MOCK_KAFKA_CONSUMER_ENV, startKafka, type KafkaServer, type KafkaServerOptions } from './kafka.js';
+export { waitFor } from './wait-for.js';
 export {
   startClickHouse,
   type ClickHouseServer,

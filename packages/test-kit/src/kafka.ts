@@ -6,9 +6,34 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
 import { freePort } from './free-port.js';
 
 const launcherSource = join(dirname(fileURLToPath(import.meta.url)), '..', 'native', 'mock-kafka.c');
+
+/**
+ * Consumer settings for services under test against this broker: a group's first join takes
+ * ~3 s here, and these keep rejoins near that (production defaults would take ~30 s).
+ */
+export const MOCK_KAFKA_CONSUMER_ENV: Readonly<Record<string, string>> = {
+  CONSUMER_SESSION_TIMEOUT_MS: '4000',
+  CONSUMER_HEARTBEAT_INTERVAL_MS: '500',
+  CONSUMER_MAX_WAIT_MS: '200',
+  CONSUMER_RETRY_INITIAL_MS: '100',
+  CONSUMER_RETRY_MAX_MS: '1000',
+};
+
+/** Messages a consumer group has committed past on a topic, summed over its partitions. */
+export async function committedOffsets(brokers: string[], groupId: string, topic: string): Promise<number> {
+  const admin = new Kafka({ brokers, clientId: 'test-kit-offsets', logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return (offsets?.partitions ?? []).reduce((sum, partition) => sum + Math.max(0, Number(partition.offset)), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 export interface KafkaServerOptions {
   /** Topics to create, name -> partition count. Others are auto-created (4 partitions) on first use. */

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Kafka, logLevel } from 'kafkajs';
 import type { RunningConsumerService } from '@sophon/consumer-service';
-import { startClickHouse, startKafka, type ClickHouseServer, type KafkaServer } from '@sophon/test-kit';
+import { committedOffsets, startClickHouse, startKafka, type ClickHouseServer, type KafkaServer } from '@sophon/test-kit';
 import { startAnalyticsWriter } from '../src/analytics-writer.js';
 import { event, historyMessages, logger, producerFor, query, rows, TOPICS, until, writerConfig } from './harness.js';
 
@@ -72,14 +71,14 @@ test('a device retry and a replay from offset 0 still count once', async () => {
 
 test('ClickHouse stopped: the writer pauses and commits nothing, then catches up with everything', async () => {
   const before = await count('SELECT count() AS n FROM history_events FINAL');
-  const committedBefore = await committedOffsets('analytics-writer');
+  const committedBefore = await committedOffsets(kafka.brokers, 'analytics-writer', 'history-events');
   await clickhouse.stop();
   const producer = await producerFor(kafka);
   await producer.publish(Array.from({ length: 30 }, (_, i) => event('BOX-OUTAGE', 100 + i)).flatMap(historyMessages));
   await producer.disconnect();
   await until(async () => (await fetch(`${writer.opsUrl}/readyz`)).status === 503, 'readyz reports ClickHouse down');
   await new Promise((resolve) => setTimeout(resolve, 1500));
-  assert.equal(await committedOffsets('analytics-writer'), committedBefore, 'nothing committed while ClickHouse is down');
+  assert.equal(await committedOffsets(kafka.brokers, 'analytics-writer', 'history-events'), committedBefore, 'nothing committed while ClickHouse is down');
   await clickhouse.start();
   await until(async () => (await count('SELECT count() AS n FROM history_events FINAL')) === before + 30, 'caught up', 30_000);
   await until(async () => (await fetch(`${writer.opsUrl}/readyz`)).status === 200, 'ready again');
@@ -97,10 +96,3 @@ test('a poison message is dead-lettered with its reason; the rest flows on', asy
   assert.match(metrics, /consumer_messages_dead_lettered_total\{topic="history-events",service="analytics-writer"\} 1/);
 });
 
-async function committedOffsets(groupId: string): Promise<number> {
-  const admin = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  const [topic] = await admin.fetchOffsets({ groupId, topics: ['history-events'] });
-  await admin.disconnect();
-  return (topic?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
-}

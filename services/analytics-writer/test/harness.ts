@@ -3,7 +3,8 @@ import { createHistoryEventAdapter, DEFAULT_TOPICS, type OutboundMessage } from 
 import { sampleHistoryEvent } from '@sophon/event-contract/testing';
 import { createDurableProducer, createKafkaClient, type DurableProducer } from '@sophon/kafka';
 import { createLogger } from '@sophon/logger';
-import type { ClickHouseServer, KafkaServer } from '@sophon/test-kit';
+import { MOCK_KAFKA_CONSUMER_ENV, type ClickHouseServer, type KafkaServer } from '@sophon/test-kit';
+import { waitFor as until } from '@sophon/test-kit';
 import { loadAnalyticsWriterConfig } from '../src/config.js';
 
 export const logger = createLogger({ service: 'analytics-writer-test', level: (process.env.TEST_LOG_LEVEL as 'info') ?? 'silent' });
@@ -16,11 +17,7 @@ export function writerEnv(kafka: KafkaServer, clickhouse: ClickHouseServer, over
     OPS_HOST: '127.0.0.1',
     OPS_PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    CONSUMER_SESSION_TIMEOUT_MS: '4000',
-    CONSUMER_HEARTBEAT_INTERVAL_MS: '500',
-    CONSUMER_MAX_WAIT_MS: '200',
-    CONSUMER_RETRY_INITIAL_MS: '100',
-    CONSUMER_RETRY_MAX_MS: '1000',
+    ...MOCK_KAFKA_CONSUMER_ENV,
     ANALYTICS_FLUSH_INTERVAL_MS: '200',
     ...overrides,
   };
@@ -66,15 +63,4 @@ export async function rows<T>(client: ClickHouseClient, sql: string): Promise<T[
   return (await client.query({ query: sql, format: 'JSONEachRow' })).json<T>();
 }
 
-export async function until(condition: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await condition()) return;
-    } catch {
-      // the server may be starting: keep polling
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+export { until };

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel, type Consumer, type IHeaders } from 'kafkajs';
-import { readTopicDefinitions } from '@sophon/kafka';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { headersToStrings, readTopicDefinitions } from '@sophon/kafka';
 import { createLogger } from '@sophon/logger';
 import { startKafka, type KafkaServer } from '@sophon/test-kit';
 import { loadGatewayConfig } from '../src/config.js';
@@ -72,7 +72,7 @@ export async function startTopicReader(kafka: KafkaServer, topics: string[]) {
         offset: message.offset,
         key: message.key?.toString() ?? null,
         value: message.value ?? Buffer.alloc(0),
-        headers: headersOf(message.headers),
+        headers: headersToStrings(message.headers),
       });
     },
   });
@@ -93,13 +93,6 @@ export async function startTopicReader(kafka: KafkaServer, topics: string[]) {
   };
 }
 
-function headersOf(headers: IHeaders | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (value !== undefined) out[name] = Array.isArray(value) ? value.map(String).join(',') : value.toString();
-  }
-  return out;
-}
 
 export async function post(url: string, body: unknown, init: { token?: string; headers?: Record<string, string>; raw?: BodyInit } = {}) {
   const target = new URL(url);

@@ -6,7 +6,8 @@ import { sampleHistoryEvent, tinyImage } from '@sophon/event-contract/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { createDurableProducer, createKafkaClient, readTopicDefinitions, toConsumedMessage, type ConsumedMessage, type DurableProducer } from '@sophon/kafka';
 import { createLogger, type Logger } from '@sophon/logger';
-import { startKafka, type KafkaServer, type S3Server } from '@sophon/test-kit';
+import { committedOffsets, MOCK_KAFKA_CONSUMER_ENV, startKafka, type KafkaServer, type S3Server } from '@sophon/test-kit';
+import { waitFor as until } from '@sophon/test-kit';
 import { loadImageStoreConfig } from '../src/config.js';
 import { startImageStore } from '../src/image-store.js';
 
@@ -41,11 +42,7 @@ export function imageStoreEnv(kafka: KafkaServer, s3: S3Server, overrides: Recor
     S3_REQUEST_TIMEOUT_MS: '3000',
     OPS_PORT: '0',
     OPS_HOST: '127.0.0.1',
-    CONSUMER_SESSION_TIMEOUT_MS: '4000',
-    CONSUMER_HEARTBEAT_INTERVAL_MS: '500',
-    CONSUMER_MAX_WAIT_MS: '200',
-    CONSUMER_RETRY_INITIAL_MS: '100',
-    CONSUMER_RETRY_MAX_MS: '1000',
+    ...MOCK_KAFKA_CONSUMER_ENV,
     SHUTDOWN_TIMEOUT_MS: '10000',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
@@ -78,13 +75,7 @@ export async function metricValue(opsUrl: string, name: string): Promise<number>
     .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 }
 
-export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+export { until };
 
 const adapter = createHistoryEventAdapter({ topics: DEFAULT_TOPICS, maxPictureBytes: 3 * 1024 * 1024 });
 
@@ -119,14 +110,7 @@ export async function connectProducer(kafka: KafkaServer): Promise<DurableProduc
 
 /** Offsets the group committed on a topic, summed over partitions (= messages committed past). */
 export async function committedMessages(kafka: KafkaServer, topic = IMAGES_TOPIC, groupId = GROUP_ID): Promise<number> {
-  const admin = createKafkaClient({ brokers: kafka.brokers, clientId: 'image-store-test-admin' }, testLogger).admin();
-  await admin.connect();
-  try {
-    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return (offsets?.partitions ?? []).reduce((sum, partition) => sum + Math.max(0, Number(partition.offset)), 0);
-  } finally {
-    await admin.disconnect();
-  }
+  return committedOffsets(kafka.brokers, groupId, topic);
 }
 
 /** Reads `count` messages of a topic from the beginning, with a group of its own. */

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { RunningConsumerService } from '@sophon/consumer-service';
 import { gatewayMessages, strangerEvent } from './events.js';
-import { committedOffsets, count, metricValue, readyStatus, startServers, startTestWorker, topicSize, TOPICS, until, untilCaughtUp, type TestServers } from './harness.js';
+import { count, metricValue, readyStatus, startServers, startTestWorker, topicSize, TOPICS, until, untilCaughtUp, type TestServers } from './harness.js';
+import { committedOffsets } from '@sophon/test-kit';
 
 const GROUP = 'registration-worker';
 let servers: TestServers;
@@ -28,7 +29,7 @@ test('a ClickHouse outage pauses the worker; it catches up when ClickHouse is ba
   worker = await startTestWorker(servers, GROUP);
   await untilCaughtUp(servers, GROUP);
   assert.equal(await topicSize(servers.kafkaClient, TOPICS.faceRegistrations), 1);
-  const committedBefore = await committedOffsets(servers.kafkaClient, GROUP, TOPICS.historyEvents);
+  const committedBefore = await committedOffsets(servers.kafka.brokers, GROUP, TOPICS.historyEvents);
 
   await servers.clickhouse.stop();
   await servers.producer.publish(strangers(['1700000000.2', '1700000000.3', '1700000000.4']));
@@ -36,7 +37,7 @@ test('a ClickHouse outage pauses the worker; it catches up when ClickHouse is ba
   await until(async () => (await metricValue(opsUrl, 'consumer_batch_retries_total')) >= 2, 'the batch to be retried', 15_000);
   assert.equal(await readyStatus(opsUrl), 503, 'not ready without ClickHouse');
   assert.equal(await metricValue(opsUrl, 'consumer_paused_partitions'), 1);
-  assert.equal(await committedOffsets(servers.kafkaClient, GROUP, TOPICS.historyEvents), committedBefore, 'nothing committed during the outage');
+  assert.equal(await committedOffsets(servers.kafka.brokers, GROUP, TOPICS.historyEvents), committedBefore, 'nothing committed during the outage');
   assert.equal(await topicSize(servers.kafkaClient, TOPICS.faceRegistrations), 1, 'nothing published: the lookup comes first');
 
   await servers.clickhouse.start();

@@ -3,7 +3,8 @@ import { createClickHouseClient, migrate, type ClickHouseClient } from '@sophon/
 import type { RunningConsumerService } from '@sophon/consumer-service';
 import { createDurableProducer, createKafkaClient, headersToStrings, type DurableProducer } from '@sophon/kafka';
 import { createLogger, type Logger } from '@sophon/logger';
-import { startClickHouse, startKafka, type ClickHouseServer, type KafkaServer } from '@sophon/test-kit';
+import { committedOffsets, MOCK_KAFKA_CONSUMER_ENV, startClickHouse, startKafka, type ClickHouseServer, type KafkaServer } from '@sophon/test-kit';
+import { waitFor as until } from '@sophon/test-kit';
 import type { Kafka } from 'kafkajs';
 import { loadRegistrationWorkerConfig } from '../src/config.js';
 import { startRegistrationWorker } from '../src/registration-worker.js';
@@ -60,24 +61,14 @@ export function startTestWorker(servers: TestServers, groupId: string): Promise<
     OPS_HOST: '127.0.0.1',
     OPS_PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    CONSUMER_SESSION_TIMEOUT_MS: '4000',
-    CONSUMER_HEARTBEAT_INTERVAL_MS: '500',
-    CONSUMER_MAX_WAIT_MS: '200',
-    CONSUMER_RETRY_INITIAL_MS: '100',
-    CONSUMER_RETRY_MAX_MS: '1000',
+    ...MOCK_KAFKA_CONSUMER_ENV,
     REGISTRATION_PUBLISH_TIMEOUT_MS: '3000',
     SHUTDOWN_TIMEOUT_MS: '10000',
   });
   return startRegistrationWorker(config, logger);
 }
 
-export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+export { until };
 
 /** Messages on the topic: the sum of its partitions' high watermarks. */
 export async function topicSize(kafka: Kafka, topic: string): Promise<number> {
@@ -90,22 +81,11 @@ export async function topicSize(kafka: Kafka, topic: string): Promise<number> {
   }
 }
 
-/** Offsets the group committed on the topic, summed over partitions. */
-export async function committedOffsets(kafka: Kafka, groupId: string, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return (offsets?.partitions ?? []).reduce((sum, partition) => sum + Math.max(0, Number(partition.offset)), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 /** Waits until the group has committed past every message of history-events. */
 export async function untilCaughtUp(servers: TestServers, groupId: string, timeoutMs?: number): Promise<void> {
   const end = await topicSize(servers.kafkaClient, TOPICS.historyEvents);
-  await until(async () => (await committedOffsets(servers.kafkaClient, groupId, TOPICS.historyEvents)) === end, `${groupId} to commit ${end} offsets`, timeoutMs);
+  await until(async () => (await committedOffsets(servers.kafka.brokers, groupId, TOPICS.historyEvents)) === end, `${groupId} to commit ${end} offsets`, timeoutMs);
 }
 
 export interface ReadMessage {
