@@ -87,7 +87,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
   const env: Record<ServiceName, Record<string, string>> = {
     gateway: { GATEWAY_PORT: String(gatewayPort), GATEWAY_DEVICE_TOKENS: `${token}:*` },
     'image-store': { S3_ENDPOINT: s3.url, S3_ACCESS_KEY: s3.accessKey, S3_SECRET_KEY: s3.secretKey, S3_REGION: s3.region, S3_BUCKET: BUCKET },
-    'analytics-writer': { ...clickhouseVars, ANALYTICS_MIGRATE_ON_START: 'false', ANALYTICS_FLUSH_INTERVAL_MS: '200' },
+    'analytics-writer': { ...clickhouseVars, ANALYTICS_FLUSH_INTERVAL_MS: '200' },
     'registration-worker': clickhouseVars,
   };
   const services = {} as Record<ServiceName, ServiceProcess>;

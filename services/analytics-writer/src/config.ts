@@ -10,8 +10,11 @@ export const analyticsWriterEnv = {
   ANALYTICS_BATCH_ROWS: env.integer(10_000, { min: 1 }),
   /** ...or when the oldest waiting row has waited this long. */
   ANALYTICS_FLUSH_INTERVAL_MS: env.integer(1_000, { min: 10 }),
-  /** Apply pending migrations before consuming (the compose stack also runs them as a one-shot job). */
-  ANALYTICS_MIGRATE_ON_START: env.boolean(true),
+  /**
+   * Apply pending migrations before consuming. Off by default: the migrate job does it once
+   * (migrations take no lock, so replicas must not race each other at start-up).
+   */
+  ANALYTICS_MIGRATE_ON_START: env.boolean(false),
 };
 
 export type AnalyticsWriterConfig = ReturnType<typeof loadAnalyticsWriterConfig>;

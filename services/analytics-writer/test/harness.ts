@@ -19,6 +19,8 @@ export function writerEnv(kafka: KafkaServer, clickhouse: ClickHouseServer, over
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...MOCK_KAFKA_CONSUMER_ENV,
     ANALYTICS_FLUSH_INTERVAL_MS: '200',
+    // These tests start the writer on an empty server: it applies the schema itself.
+    ANALYTICS_MIGRATE_ON_START: 'true',
     ...overrides,
   };
 }
