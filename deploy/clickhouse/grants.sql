@@ -32,8 +32,12 @@ GRANT SELECT(
 
 GRANT SELECT ON {database}.registrations TO sophon_analyst;
 
--- readonly = 1: SELECT only, and no setting can be changed (so neither can readonly itself).
-CREATE USER IF NOT EXISTS analyst IDENTIFIED WITH sha256_hash BY {analyst_password_sha256} SETTINGS readonly = 1;
+-- readonly = 1: SELECT only, and no setting can be changed (so neither can readonly itself)
+-- but max_execution_time: Grafana's ClickHouse data source sets it on every query. CHANGEABLE_IN_READONLY
+-- needs <settings_constraints_replace_previous> on (deploy/clickhouse/config.d/sophon.xml).
+-- ALTER ... SETTINGS brings a user created by an earlier version of this file up to date.
+CREATE USER IF NOT EXISTS analyst IDENTIFIED WITH sha256_hash BY {analyst_password_sha256} SETTINGS readonly = 1, max_execution_time CHANGEABLE_IN_READONLY;
 ALTER USER analyst IDENTIFIED WITH sha256_hash BY {analyst_password_sha256};
+ALTER USER analyst SETTINGS readonly = 1, max_execution_time CHANGEABLE_IN_READONLY;
 GRANT sophon_analyst TO analyst;
 ALTER USER analyst DEFAULT ROLE sophon_analyst;

@@ -5,22 +5,16 @@
  *
  *   node --conditions=development --import tsx packages/clickhouse/src/migrate-cli.ts
  */
-import { loadConfig, loggingEnv, z } from '@sophon/config';
 import { createLogger } from '@sophon/logger';
 import { applyAnalystGrants } from './analyst.js';
-import { clickhouseEnv, createClickHouseClient } from './client.js';
+import { createClickHouseClient } from './client.js';
 import { migrate } from './migrate.js';
+import { loadMigrateConfig } from './migrate-env.js';
 
 const SERVICE = 'clickhouse-migrate';
 
 async function main(): Promise<void> {
-  const config = loadConfig({
-    ...loggingEnv,
-    ...clickhouseEnv,
-    CLICKHOUSE_MIGRATIONS_DIR: z.string().optional(),
-    CLICKHOUSE_GRANTS_FILE: z.string().optional(),
-    CLICKHOUSE_ANALYST_PASSWORD: z.string().optional(),
-  });
+  const config = loadMigrateConfig();
   const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
   // No default database: on a fresh server it does not exist until migrate creates it.
   const client = createClickHouseClient(

@@ -1,0 +1,54 @@
+/**
+ * One-shot job (compose's `kafka-init`): creates the topics of deploy/kafka/topics.json, with
+ * their partitions and configs, before any service starts. Topics that exist are left as they
+ * are. The same file feeds the local stack and the tests, so the topic list has one source.
+ *
+ *   sophon-ensure-topics        (KAFKA_BROKERS, KAFKA_CLIENT_ID, KAFKA_TOPICS_FILE, KAFKA_INIT_TIMEOUT_MS, LOG_LEVEL)
+ */
+import { fileURLToPath } from 'node:url';
+import { env, kafkaEnv, loadConfig, loggingEnv } from '@sophon/config';
+import type { Logger } from '@sophon/logger';
+import { backoffDelay, sleep } from './backoff.js';
+import { createKafkaClient } from './client.js';
+import { ensureTopics, readTopicDefinitions } from './topics.js';
+
+/** deploy/kafka/topics.json in the repository (and in the product image): relative to src/ and dist/ alike. */
+export const DEFAULT_TOPICS_FILE = fileURLToPath(new URL('../../../deploy/kafka/topics.json', import.meta.url));
+
+export const ensureTopicsEnv = {
+  ...loggingEnv,
+  KAFKA_BROKERS: kafkaEnv.KAFKA_BROKERS,
+  KAFKA_CLIENT_ID: kafkaEnv.KAFKA_CLIENT_ID,
+  KAFKA_TOPICS_FILE: env.string(DEFAULT_TOPICS_FILE),
+  /** A broker that is up but not yet serving (a controller still electing) is retried until then. */
+  KAFKA_INIT_TIMEOUT_MS: env.integer(120_000, { min: 1_000 }),
+};
+
+export type EnsureTopicsConfig = ReturnType<typeof loadEnsureTopicsConfig>;
+
+export function loadEnsureTopicsConfig(source: Record<string, string | undefined> = process.env) {
+  return loadConfig(ensureTopicsEnv, source);
+}
+
+/** Exit code 0 once every topic exists (or the broker auto-creates them), 1 when time ran out. */
+export async function runEnsureTopics(config: EnsureTopicsConfig, logger: Logger): Promise<number> {
+  // Read before connecting: a broken file is a build mistake, not something to retry.
+  const topics = readTopicDefinitions(config.KAFKA_TOPICS_FILE);
+  const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-ensure-topics` }, logger);
+  const deadline = Date.now() + config.KAFKA_INIT_TIMEOUT_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const outcome = await ensureTopics(kafka, topics, logger);
+      logger.info({ file: config.KAFKA_TOPICS_FILE, topics: topics.map((t) => `${t.name}:${t.partitions}`), outcome }, 'topics ready');
+      return 0;
+    } catch (error) {
+      const delay = backoffDelay(attempt, { initialMs: 500, maxMs: 10_000 });
+      if (Date.now() + delay > deadline) {
+        logger.fatal({ err: error, timeoutMs: config.KAFKA_INIT_TIMEOUT_MS }, 'could not create the topics');
+        return 1;
+      }
+      logger.warn({ err: error, retryInMs: delay }, 'Kafka not ready for topic creation; retrying');
+      await sleep(delay);
+    }
+  }
+}
