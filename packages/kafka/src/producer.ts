@@ -35,6 +35,8 @@ export interface DurableProducerOptions {
   publishTimeoutMs?: number;
   /** Retries inside kafkajs before a publish fails. */
   retries?: number;
+  /** Publishes waiting together are sent as one batch of at most this many value bytes (one publish is never split). */
+  maxBatchBytes?: number;
 }
 
 /**
@@ -53,7 +55,6 @@ export function createDurableProducer(kafka: Kafka, logger: Logger, options: Dur
     retry: { retries: options.retries ?? 5, initialRetryTime: 100, maxRetryTime: 2_000 },
   });
   const admin = kafka.admin();
-  const pending = new Set<Promise<unknown>>();
   let connected = false;
 
   producer.on(producer.events.DISCONNECT, () => {
@@ -64,6 +65,11 @@ export function createDurableProducer(kafka: Kafka, logger: Logger, options: Dur
     await producer.connect();
     connected = true;
   };
+  // Reconnecting after an outage is part of the send, so it is bounded by the publish timeout too.
+  const batches = new PublishBatcher(async (records) => {
+    await ensureConnected();
+    await producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: groupByTopic(records) });
+  }, options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES);
 
   return {
     async connect() {
@@ -74,18 +80,17 @@ export function createDurableProducer(kafka: Kafka, logger: Logger, options: Dur
 
     async publish(records) {
       if (records.length === 0) return;
-      // Reconnecting after an outage is part of the publish, so it is bounded by the same timeout.
-      const send = ensureConnected().then(() =>
-        producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: groupByTopic(records) }),
-      );
-      pending.add(send);
-      void send.catch(() => {}).finally(() => pending.delete(send));
+      const publication = batches.add(records);
       let timer: NodeJS.Timeout | undefined;
       try {
         await Promise.race([
-          send,
+          publication.acknowledged,
           new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new PublishError(`Kafka did not acknowledge within ${publishTimeoutMs} ms`)), publishTimeoutMs);
+            timer = setTimeout(() => {
+              // Not sent yet: withdrawn, so nothing the caller was told failed reaches Kafka later.
+              publication.withdraw();
+              reject(new PublishError(`Kafka did not acknowledge within ${publishTimeoutMs} ms`));
+            }, publishTimeoutMs);
           }),
         ]);
       } catch (error) {
@@ -102,12 +107,86 @@ export function createDurableProducer(kafka: Kafka, logger: Logger, options: Dur
     },
 
     async disconnect() {
-      await Promise.allSettled([...pending]);
+      await batches.drained();
       await producer.disconnect();
       await admin.disconnect();
       connected = false;
     },
   };
+}
+
+const DEFAULT_MAX_BATCH_BYTES = 8 * 1024 * 1024;
+
+interface Waiting {
+  records: ProducerRecord[];
+  bytes: number;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Coalesces concurrent publishes into one send. The idempotent producer allows one request in
+ * flight, so sending each publish on its own makes concurrent callers queue for one broker round
+ * trip each; here, whatever arrives while a send is under way goes out together in the next one.
+ * At low load nothing waits longer than the current turn of the event loop. Each publish settles
+ * with the send that carried its records: resolved once Kafka acknowledged that send (acks=all),
+ * rejected with its error; a publish is never split across sends.
+ */
+export class PublishBatcher {
+  private queue: Waiting[] = [];
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly send: (records: ProducerRecord[]) => Promise<void>,
+    private readonly maxBatchBytes: number,
+  ) {}
+
+  add(records: ProducerRecord[]): { acknowledged: Promise<void>; withdraw(): void } {
+    let waiting!: Waiting;
+    const acknowledged = new Promise<void>((resolve, reject) => {
+      waiting = { records, bytes: records.reduce((sum, record) => sum + record.value.length, 0), resolve, reject };
+    });
+    this.queue.push(waiting);
+    // The first send waits for the end of this turn of the event loop, so requests read in the same turn share it.
+    this.running ??= new Promise((resolve) => setImmediate(resolve)).then(() => this.sendAll());
+    return {
+      acknowledged,
+      withdraw: () => {
+        this.queue = this.queue.filter((entry) => entry !== waiting);
+      },
+    };
+  }
+
+  /** Resolves once every publish added so far has settled. */
+  async drained(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async sendAll(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.takeBatch();
+        try {
+          await this.send(batch.flatMap((entry) => entry.records));
+          for (const entry of batch) entry.resolve();
+        } catch (error) {
+          for (const entry of batch) entry.reject(error);
+        }
+      }
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  private takeBatch(): Waiting[] {
+    let bytes = 0;
+    let count = 0;
+    while (count < this.queue.length && (count === 0 || bytes + this.queue[count]!.bytes <= this.maxBatchBytes)) {
+      bytes += this.queue[count]!.bytes;
+      count++;
+    }
+    return this.queue.splice(0, count);
+  }
 }
 
 function groupByTopic(records: ProducerRecord[]): TopicMessages[] {

@@ -24,6 +24,7 @@ export function startAnalyticsWriter(config: AnalyticsWriterConfig, logger: Logg
       database: config.CLICKHOUSE_DATABASE,
       maxRows: config.ANALYTICS_BATCH_ROWS,
       maxWaitMs: config.ANALYTICS_FLUSH_INTERVAL_MS,
+      concurrentBatches: config.CONSUMER_PARTITIONS_CONCURRENTLY,
       registry,
     });
     return {

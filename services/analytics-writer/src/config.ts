@@ -6,6 +6,11 @@ export const analyticsWriterEnv = {
   ...consumerServiceEnv({ opsPort: 9602 }),
   ...clickhouseEnv,
   CONSUMER_GROUP_ID: env.string('analytics-writer'),
+  /**
+   * More partition batches at once than the other consumers (4): rows of many partitions make
+   * one large insert, and half of them are decoded while the other half is being inserted.
+   */
+  CONSUMER_PARTITIONS_CONCURRENTLY: env.integer(16, { min: 1, max: 256 }),
   /** An insert is sent when this many rows are waiting... */
   ANALYTICS_BATCH_ROWS: env.integer(10_000, { min: 1 }),
   /** ...or when the oldest waiting row has waited this long. */

@@ -1,14 +1,18 @@
-import { historyEventRow, insertRows, type ClickHouseClient, type HistoryEventRow } from '@sophon/clickhouse';
+import { Readable } from 'node:stream';
+import { historyEventRow, sqlIdentifier, type ClickHouseClient } from '@sophon/clickhouse';
 import { decodeHistoryEventMessage } from '@sophon/event-contract';
-import { PermanentError, type ConsumedMessage, type MessageSink } from '@sophon/kafka';
+import { PermanentError, type ConsumedMessage, type MessageSink, type SinkResult } from '@sophon/kafka';
 import { Counter, Histogram, type Registry } from '@sophon/ops-http';
 import { RowBatcher } from './row-batcher.js';
+import { historyEventRowJson } from './row-json.js';
 
 export interface HistoryEventSinkOptions {
   client: ClickHouseClient;
   database: string;
   maxRows: number;
   maxWaitMs: number;
+  /** Partition batches the consumer hands over at once (CONSUMER_PARTITIONS_CONCURRENTLY). */
+  concurrentBatches: number;
   registry: Registry;
 }
 
@@ -26,32 +30,44 @@ export function createHistoryEventSink(options: HistoryEventSinkOptions): Messag
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers,
   });
-  const batcher = new RowBatcher<HistoryEventRow>(
-    async (rows) => {
+  const halfOfConcurrentBatches = Math.max(1, Math.floor(options.concurrentBatches / 2));
+  const insert = `INSERT INTO ${sqlIdentifier(options.database)}.history_events FORMAT JSONEachRow`;
+  // Rows wait as their JSON lines: serialised once, and lighter than row objects with 512-number arrays.
+  const batcher = new RowBatcher<string>(
+    async (lines) => {
       const end = insertSeconds.startTimer();
-      await insertRows(options.client, { database: options.database, table: 'history_events' }, rows);
+      const result = await options.client.exec({ query: insert, values: Readable.from([Buffer.from(lines.join('\n'))], { objectMode: false }) });
+      result.stream.resume(); // nothing to read; drained so the connection goes back to the pool
       end();
-      rowsInserted.inc(rows.length);
+      rowsInserted.inc(lines.length);
     },
     options.maxRows,
     options.maxWaitMs,
+    // Half of the concurrent batches waiting sends the insert: they would otherwise wait for the
+    // timer while the consumer idles, and the other half is read and decoded meanwhile, so
+    // ClickHouse and the decoding work at the same time instead of in turn.
+    (waiting) => waiting >= halfOfConcurrentBatches,
   );
 
   return {
-    async handleBatch(messages) {
-      const rows: HistoryEventRow[] = [];
-      const rejected: { message: ConsumedMessage; error: unknown }[] = [];
-      const insertedAt = Date.now();
-      for (const message of messages) {
-        try {
-          rows.push(historyEventRow(decodeHistoryEventMessage(message.value), message, insertedAt));
-        } catch (error) {
-          rejected.push({ message, error: new PermanentError(`not a storable history event: ${(error as Error).message}`, { cause: error }) });
-        }
-      }
-      await batcher.add(rows);
-      return { rejected };
-    },
+    handleBatch: (messages) => store(messages),
     flush: () => batcher.flush(),
   };
+
+  /** Rows for the messages, stored (resolved) with the insert that carries them; unstorable messages rejected. */
+  async function store(messages: ConsumedMessage[]): Promise<SinkResult> {
+    const rows: string[] = [];
+    const rejected: { message: ConsumedMessage; error: unknown }[] = [];
+    const insertedAt = Date.now();
+    for (const message of messages) {
+      try {
+        // historyEventRow fills every column (18.16 zero-fills a missing field instead of using its DEFAULT).
+        rows.push(historyEventRowJson(historyEventRow(decodeHistoryEventMessage(message.value), message, insertedAt), message.value.toString('utf8')));
+      } catch (error) {
+        rejected.push({ message, error: new PermanentError(`not a storable history event: ${(error as Error).message}`, { cause: error }) });
+      }
+    }
+    await batcher.add(rows);
+    return { rejected };
+  }
 }

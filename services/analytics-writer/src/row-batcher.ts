@@ -1,8 +1,10 @@
 /**
  * Gathers rows from the batches of several partitions (handled concurrently by the consumer
- * runner) into one insert, sent when `maxRows` are waiting or the oldest has waited
- * `maxWaitMs`. Each caller's promise settles with the insert that carried its rows, so the
- * runner commits a batch only once its rows are stored, and retries it if that insert failed.
+ * runner) into one insert, sent when `maxRows` are waiting, when `enoughWaiting(callers waiting)`
+ * says so (e.g. every batch the consumer is handling is waiting: no one else can add rows, and
+ * waiting longer only idles it), or when the oldest has waited `maxWaitMs`. Each caller's promise
+ * settles with the insert that carried its rows, so the runner commits a batch only once its rows
+ * are stored, and retries it if that insert failed.
  */
 export class RowBatcher<Row> {
   private rows: Row[] = [];
@@ -14,13 +16,14 @@ export class RowBatcher<Row> {
     private readonly insert: (rows: Row[]) => Promise<void>,
     private readonly maxRows: number,
     private readonly maxWaitMs: number,
+    private readonly enoughWaiting: (callers: number) => boolean = () => false,
   ) {}
 
   add(rows: Row[]): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
     const stored = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     this.rows.push(...rows);
-    if (this.rows.length >= this.maxRows) this.flush();
+    if (this.rows.length >= this.maxRows || this.enoughWaiting(this.waiters.length)) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.maxWaitMs);
     return stored;
   }

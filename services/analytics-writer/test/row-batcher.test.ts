@@ -9,6 +9,13 @@ test('rows from concurrent callers share one insert once maxRows are waiting', a
   assert.deepEqual(inserts, [[1, 2, 3, 4, 5, 6]]);
 });
 
+test('once enough callers are waiting, their rows are inserted without waiting for maxWaitMs', async () => {
+  const inserts: number[][] = [];
+  const batcher = new RowBatcher<number>(async (rows) => void inserts.push(rows), 1000, 60_000, (waiting) => waiting >= 3);
+  await Promise.all([batcher.add([1]), batcher.add([2, 3]), batcher.add([4])]);
+  assert.deepEqual(inserts, [[1, 2, 3, 4]]);
+});
+
 test('a lone small batch is sent after maxWaitMs', async () => {
   const inserts: number[][] = [];
   const batcher = new RowBatcher<number>(async (rows) => void inserts.push(rows), 1000, 30);

@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, Express, Request } from 'express';
+import type { ErrorRequestHandler, Express, Request, Response } from 'express';
 import express from 'express';
 import type { UploadAdapter } from '@sophon/event-contract';
 import type { Logger } from '@sophon/logger';
@@ -68,8 +68,10 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
           if (error instanceof UnreadableUpload) await route.handle.quarantineUnreadable(error, context);
           throw error;
         }
+        // The raw bytes are not needed any more: let them go now, not after a publish that may wait for Kafka.
+        req.body = undefined;
         const answer = await route.handle.upload(body, context);
-        res.status(answer.status).json(answer.body);
+        sendJson(res, answer.status, answer.body);
       },
     );
   }
@@ -79,6 +81,18 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
   });
   app.use(errorHandler(deps.logger));
   return app;
+}
+
+/**
+ * What res.json() sends, without express's send() machinery (freshness, ETag, HEAD, encoding
+ * checks) that a POST answer never needs: it cost more than the rest of the answer under load.
+ */
+function sendJson(res: Response, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
 }
 
 /** The matched path (a finite set), so unknown URLs cannot blow up the metric's cardinality. */

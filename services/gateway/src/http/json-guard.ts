@@ -1,25 +1,45 @@
 /** Keys that could reach an object's prototype if the payload were ever merged into another object. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
+/** A container still to look into; its pointer is only spelled out when a problem is found. */
+interface Pending {
+  value: object;
+  depth: number;
+  parent: Pending | undefined;
+  key: string;
+}
+
 /**
  * Walks parsed JSON without recursion (a hostile body cannot blow the stack) and returns
  * the first problem: nesting deeper than maxDepth or a forbidden key, with its JSON pointer.
+ * Only objects and arrays are queued, and pointers are built only for the problem found: an
+ * event's 512-number feature vector costs a loop, not 512 strings.
  */
 export function findUnsafeJson(root: unknown, maxDepth: number): { pointer: string; message: string } | undefined {
-  const stack: { value: unknown; depth: number; pointer: string }[] = [{ value: root, depth: 0, pointer: '' }];
+  if (root === null || typeof root !== 'object') return undefined;
+  const stack: Pending[] = [{ value: root, depth: 0, parent: undefined, key: '' }];
   while (stack.length) {
-    const { value, depth, pointer } = stack.pop()!;
-    if (value === null || typeof value !== 'object') continue;
-    if (depth >= maxDepth) return { pointer, message: `nesting is deeper than ${maxDepth} levels` };
+    const entry = stack.pop()!;
+    const { value, depth } = entry;
+    if (depth >= maxDepth) return { pointer: pointerOf(entry), message: `nesting is deeper than ${maxDepth} levels` };
     if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) stack.push({ value: value[i], depth: depth + 1, pointer: `${pointer}/${i}` });
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        if (item !== null && typeof item === 'object') stack.push({ value: item, depth: depth + 1, parent: entry, key: String(i) });
+      }
       continue;
     }
     for (const key of Object.keys(value)) {
-      const child = `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-      if (FORBIDDEN_KEYS.has(key)) return { pointer: child, message: `the key "${key}" is not allowed` };
-      stack.push({ value: (value as Record<string, unknown>)[key], depth: depth + 1, pointer: child });
+      if (FORBIDDEN_KEYS.has(key)) return { pointer: pointerOf({ value, depth: depth + 1, parent: entry, key }), message: `the key "${key}" is not allowed` };
+      const item = (value as Record<string, unknown>)[key];
+      if (item !== null && typeof item === 'object') stack.push({ value: item, depth: depth + 1, parent: entry, key });
     }
   }
   return undefined;
+}
+
+function pointerOf(entry: Pending): string {
+  const keys: string[] = [];
+  for (let at: Pending | undefined = entry; at?.parent; at = at.parent) keys.push(at.key.replace(/~/g, '~0').replace(/\//g, '~1'));
+  return keys.reverse().map((key) => `/${key}`).join('');
 }

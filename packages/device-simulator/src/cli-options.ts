@@ -1,0 +1,109 @@
+import { parseArgs } from 'node:util';
+import { EVENT_PROFILES, type EventProfile } from './event-generator.js';
+import { MAX_BATCH } from './request-source.js';
+
+export interface SimulatorOptions {
+  url: string;
+  devices: number;
+  tokens?: string;
+  token?: string;
+  /** Events per second; undefined with --max. */
+  rate?: number;
+  durationMs?: number;
+  events?: number;
+  batch: number;
+  profile: EventProfile;
+  concurrency: number;
+  maxAttempts: number;
+  retryCapMs: number;
+  seed: number;
+  json: boolean;
+}
+
+export const USAGE = `sophon-simulate: simulates Sophon SE3 boxes posting HistoryEvents to a gateway
+
+  --url URL             gateway, e.g. http://127.0.0.1:9528 (the upload path is added when missing)
+  --devices N           boxes to simulate (default 10)
+  --token TOKEN         a wildcard device token (token:*) all boxes post with
+  --tokens LIST         token:DEV_SNO pairs, comma-separated: one box per pair (token:* = --token)
+  --rate N | --max      events per second offered, or as fast as the gateway answers (default --rate 50)
+  --duration S | --events N
+                        how long to send (default 10 s), or how many events to send
+  --batch N             events per upload, 1..100 (1: single events; more: history batches)
+  --profile P           small (no pictures), full (all four pictures) or mixed (default)
+  --concurrency N       uploads in flight at most (default 8)
+  --max-attempts N      attempts per upload on 503/429/connection errors (default 5)
+  --retry-cap S         longest Retry-After honoured, seconds (default 30)
+  --seed N              same seed, same events (default 1)
+  --json                the summary as JSON on stdout
+  --help`;
+
+export class UsageError extends Error {}
+
+/** The command line, checked: every problem is a UsageError with a message for the user. */
+export function parseSimulatorArgs(args: string[]): SimulatorOptions | 'help' {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      url: { type: 'string' },
+      devices: { type: 'string', default: '10' },
+      token: { type: 'string' },
+      tokens: { type: 'string' },
+      rate: { type: 'string' },
+      max: { type: 'boolean', default: false },
+      duration: { type: 'string' },
+      events: { type: 'string' },
+      batch: { type: 'string', default: '1' },
+      profile: { type: 'string', default: 'mixed' },
+      concurrency: { type: 'string', default: '8' },
+      'max-attempts': { type: 'string', default: '5' },
+      'retry-cap': { type: 'string', default: '30' },
+      seed: { type: 'string', default: '1' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) return 'help';
+  if (!values.url) throw new UsageError('--url is required');
+  let url: URL;
+  try {
+    url = new URL(values.url);
+  } catch {
+    throw new UsageError(`--url ${values.url} is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError('--url must be http(s)');
+  if (values.max && values.rate !== undefined) throw new UsageError('--rate and --max exclude each other');
+  if (values.duration !== undefined && values.events !== undefined) throw new UsageError('--duration and --events exclude each other');
+  const profile = values.profile as EventProfile;
+  if (!EVENT_PROFILES.includes(profile)) throw new UsageError(`--profile must be one of ${EVENT_PROFILES.join(', ')}`);
+
+  return {
+    url: url.href,
+    devices: integer('--devices', values.devices, 1, 100_000),
+    token: values.token,
+    tokens: values.tokens,
+    rate: values.max ? undefined : positive('--rate', values.rate ?? '50'),
+    durationMs: values.events === undefined ? positive('--duration', values.duration ?? '10') * 1000 : undefined,
+    events: values.events === undefined ? undefined : integer('--events', values.events, 1, Number.MAX_SAFE_INTEGER),
+    batch: integer('--batch', values.batch, 1, MAX_BATCH),
+    profile,
+    concurrency: integer('--concurrency', values.concurrency, 1, 10_000),
+    maxAttempts: integer('--max-attempts', values['max-attempts'], 1, 1000),
+    retryCapMs: positive('--retry-cap', values['retry-cap']) * 1000,
+    seed: integer('--seed', values.seed, 0, 2 ** 32 - 1),
+    json: values.json,
+  };
+}
+
+function integer(name: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`${name} must be an integer from ${min} to ${max}, got "${text}"`);
+  return value;
+}
+
+function positive(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${name} must be a positive number, got "${text}"`);
+  return value;
+}

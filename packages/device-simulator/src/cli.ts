@@ -1,0 +1,67 @@
+import { parseSimulatorArgs, UsageError, USAGE } from './cli-options.js';
+import { simulatedDevices } from './devices.js';
+import { createEventGenerator } from './event-generator.js';
+import { createPicturePool } from './jpeg-pool.js';
+import { runLoad } from './load-engine.js';
+import type { Output } from './output.js';
+import { progressBar } from './progress.js';
+import { createRandom } from './random.js';
+import { DEFAULT_UPLOAD_PATH, deviceRequestSource } from './request-source.js';
+import { formatSummary } from './summary.js';
+
+export interface SimulatorIo {
+  output: Output;
+  /** Where the progress bar is drawn (default stderr; nothing is drawn unless it is a terminal). */
+  progressStream?: NodeJS.WritableStream;
+  /** Ctrl-C: stop sending, finish what is in flight, report. */
+  signal?: AbortSignal;
+}
+
+/** `sophon-simulate`: runs the simulation the arguments describe and reports it; resolves with the exit code. */
+export async function runSimulatorCli(args: string[], io: SimulatorIo): Promise<number> {
+  let options;
+  try {
+    options = parseSimulatorArgs(args);
+  } catch (error) {
+    if (!(error instanceof UsageError) && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') !== true) throw error;
+    io.output.error(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options === 'help') {
+    io.output.line(USAGE);
+    return 0;
+  }
+
+  let devices;
+  try {
+    devices = simulatedDevices({ count: options.devices, tokens: options.tokens, token: options.token });
+  } catch (error) {
+    io.output.error((error as Error).message);
+    return 2;
+  }
+  const url = new URL(options.url);
+  const path = url.pathname === '/' ? DEFAULT_UPLOAD_PATH : `${url.pathname}${url.search}`;
+  const random = createRandom(options.seed);
+  const generator = createEventGenerator({ profile: options.profile, random, pictures: options.profile === 'small' ? undefined : createPicturePool(options.seed) });
+  const source = deviceRequestSource({ devices, generator, batch: options.batch, path });
+
+  const bar = options.json ? undefined : progressBar(options, io.progressStream);
+  const result = await runLoad({
+    url: url.origin,
+    source,
+    concurrency: options.concurrency,
+    rate: options.rate,
+    durationMs: options.durationMs,
+    events: options.events,
+    maxAttempts: options.maxAttempts,
+    retryCapMs: options.retryCapMs,
+    signal: io.signal,
+    onProgress: bar?.update,
+  });
+  bar?.stop();
+
+  const context = { url: `${url.origin}${path}`, profile: options.profile, batch: options.batch, devices: devices.length };
+  if (options.json) io.output.json({ ...context, rate: options.rate ?? 'max', concurrency: options.concurrency, ...result });
+  else for (const line of formatSummary(result, context)) io.output.line(line);
+  return result.eventsAccepted > 0 ? 0 : 1;
+}

@@ -1,0 +1,12 @@
+export { runSimulatorCli, type SimulatorIo } from './cli.js';
+export { parseSimulatorArgs, UsageError, type SimulatorOptions } from './cli-options.js';
+export { simulatedDevices, type SimulatedDevice } from './devices.js';
+export { createEventGenerator, EVENT_PROFILES, type DeviceEvent, type EventGenerator, type EventProfile } from './event-generator.js';
+export { createPicturePool, PICTURE_SIZE_RANGES, type PictureClass, type PicturePool } from './jpeg-pool.js';
+export { LatencyRecorder, type LatencySummary } from './latency.js';
+export { runLoad, type LoadOptions, type LoadProgress, type LoadResult } from './load-engine.js';
+export { memoryOutput, streamOutput, type Output } from './output.js';
+export { createRandom, type Random } from './random.js';
+export { DEFAULT_UPLOAD_PATH, deviceRequestSource, pooledRequestSource, type RequestSource, type UploadRequest } from './request-source.js';
+export { RETRYABLE_STATUSES, retryDelayMs } from './retry-after.js';
+export { formatSummary } from './summary.js';
