@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
-import { headersToStrings, readTopicDefinitions } from '@sophon/kafka';
+import { readTopicDefinitions, toConsumedMessage, type ConsumedMessage } from '@sophon/kafka';
 import { createLogger } from '@sophon/logger';
 import { startKafka, type KafkaServer } from '@sophon/test-kit';
 import { loadGatewayConfig } from '../src/config.js';
@@ -38,14 +38,7 @@ export async function startTestGateway(kafka: KafkaServer, overrides: Record<str
   return startGateway(config, createLogger({ service: 'gateway-test', level: config.LOG_LEVEL }));
 }
 
-export interface ReadMessage {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: string | null;
-  value: Buffer;
-  headers: Record<string, string>;
-}
+export type ReadMessage = ConsumedMessage;
 
 /**
  * One consumer per test file reading every topic from the beginning into memory (a group's
@@ -66,14 +59,7 @@ export async function startTopicReader(kafka: KafkaServer, topics: string[]) {
   const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
   await consumer.run({
     eachMessage: async ({ topic, partition, message }) => {
-      messages.push({
-        topic,
-        partition,
-        offset: message.offset,
-        key: message.key?.toString() ?? null,
-        value: message.value ?? Buffer.alloc(0),
-        headers: headersToStrings(message.headers),
-      });
+      messages.push(toConsumedMessage(topic, partition, message));
     },
   });
   await joined;
