@@ -8,6 +8,8 @@ export const loggingEnv = {
 export const kafkaEnv = {
   KAFKA_BROKERS: env.list(['localhost:9092']),
   KAFKA_CLIENT_ID: env.string('sophon-pipeline'),
+  /** How long a client waits for a broker's answer; producers ask the broker to answer within half of it. */
+  KAFKA_REQUEST_TIMEOUT_MS: env.integer(10_000, { min: 1000 }),
   /** Largest message the producer will send and the consumers will fetch (broker and topics must allow it too). */
   KAFKA_MAX_MESSAGE_BYTES: env.integer(16 * 1024 * 1024, { min: 1024 * 1024 }),
   KAFKA_TOPIC_HISTORY_EVENTS: env.string('history-events'),

@@ -49,7 +49,7 @@ export async function runConsumerService(
   const parts = await build({ registry, logger });
   const shutdown = createShutdown({ logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
   const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-${service}` }, logger);
-  const deadLetterProducer = createDurableProducer(kafka, logger);
+  const deadLetterProducer = createDurableProducer(kafka, logger, { registry, name: 'dead-letter' });
   const runner = createConsumerRunner({
     kafka,
     groupId: parts.groupId,

@@ -11,6 +11,9 @@ export interface KafkaSettings {
   connectionTimeoutMs?: number;
 }
 
+/** How long kafkajs waits for any answer from a broker (producers ask the broker to answer well before). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
 /** The one place a kafkajs client is made: its logs go through our pino logger. */
 export function createKafkaClient(settings: KafkaSettings, logger: Logger): Kafka {
   return new Kafka({
@@ -18,7 +21,7 @@ export function createKafkaClient(settings: KafkaSettings, logger: Logger): Kafk
     brokers: settings.brokers,
     ssl: settings.ssl,
     sasl: settings.sasl,
-    requestTimeout: settings.requestTimeoutMs ?? 10_000,
+    requestTimeout: settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     connectionTimeout: settings.connectionTimeoutMs ?? 3_000,
     logLevel: logLevel.INFO,
     logCreator: () => pinoLogEntry(logger.child({ component: 'kafkajs' })),

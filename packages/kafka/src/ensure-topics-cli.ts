@@ -5,15 +5,13 @@
  *
  *   sophon-ensure-topics        (KAFKA_BROKERS, KAFKA_CLIENT_ID, KAFKA_TOPICS_FILE, KAFKA_INIT_TIMEOUT_MS, LOG_LEVEL)
  */
-import { fileURLToPath } from 'node:url';
 import { env, kafkaEnv, loadConfig, loggingEnv } from '@sophon/config';
 import type { Logger } from '@sophon/logger';
 import { backoffDelay, sleep } from './backoff.js';
 import { createKafkaClient } from './client.js';
-import { ensureTopics, readTopicDefinitions } from './topics.js';
+import { DEFAULT_TOPICS_FILE, ensureTopics, readTopicDefinitions } from './topics.js';
 
-/** deploy/kafka/topics.json in the repository (and in the product image): relative to src/ and dist/ alike. */
-export const DEFAULT_TOPICS_FILE = fileURLToPath(new URL('../../../deploy/kafka/topics.json', import.meta.url));
+export { DEFAULT_TOPICS_FILE };
 
 export const ensureTopicsEnv = {
   ...loggingEnv,

@@ -1,6 +1,13 @@
-export { createKafkaClient, type KafkaSettings } from './client.js';
-export { createDurableProducer, PublishError, type DurableProducer, type DurableProducerOptions, type ProducerRecord } from './producer.js';
-export { ensureTopics, readTopicDefinitions, type TopicDefinition } from './topics.js';
+export { createKafkaClient, DEFAULT_REQUEST_TIMEOUT_MS, type KafkaSettings } from './client.js';
+export {
+  createDurableProducer,
+  PublishError,
+  RecordTooLargeError,
+  type DurableProducer,
+  type DurableProducerOptions,
+  type ProducerRecord,
+} from './producer.js';
+export { DEFAULT_TOPICS_FILE, ensureTopics, readTopicDefinitions, readTopicLimits, reconcileTopicConfigs, type TopicDefinition } from './topics.js';
 export { PermanentError, isPermanent, describeError } from './errors.js';
 export { backoffDelay, sleep, type BackoffSettings } from './backoff.js';
 export { headersToStrings, toConsumedMessage, type ConsumedMessage } from './consumed-message.js';

@@ -7,6 +7,13 @@
  * Prints "BOOTSTRAP host:port[,host:port...]" on stdout once it is serving, then
  * runs until stdin closes or it gets SIGTERM/SIGINT. Keeps nothing on disk.
  *
+ * Faults are injected at run time with one command per line on stdin (rdkafka_mock.h),
+ * each answered "OK" or "ERR <why>" on stdout:
+ *   topic-error TOPIC ERRCODE          every request about TOPIC fails with ERRCODE (0 clears)
+ *   request-errors APIKEY ERRCODE...   the next requests of APIKEY fail, one error each
+ *   clear-request-errors APIKEY        drops what is left of those
+ *   rtt BROKER_ID MS                   the broker answers MS later (timeouts)
+ *
  * Two fixes over starting the mock through kcat:
  *  - the mock reports controller id 0 while its brokers are numbered from 1, so
  *    kafkajs' idempotent producer fails with "Broker 0 not found"; we set the
@@ -59,6 +66,37 @@ struct mock_cluster_head {
 
 static volatile sig_atomic_t stop = 0;
 static void on_signal(int sig) { (void)sig; stop = 1; }
+
+/* Runs one fault-injection command (see the header); answers on stdout. */
+static void run_command(rd_kafka_mock_cluster_t *mc, char *line) {
+        char *argv[64];
+        int argc = 0;
+        for (char *tok = strtok(line, " \t\r\n"); tok && argc < 64; tok = strtok(NULL, " \t\r\n"))
+                argv[argc++] = tok;
+        if (argc == 0) return;
+        if (!strcmp(argv[0], "topic-error") && argc == 3) {
+                rd_kafka_mock_topic_set_error(mc, argv[1], (rd_kafka_resp_err_t)atoi(argv[2]));
+        } else if (!strcmp(argv[0], "request-errors") && argc >= 3) {
+                rd_kafka_resp_err_t errs[62];
+                for (int i = 2; i < argc; i++) errs[i - 2] = (rd_kafka_resp_err_t)atoi(argv[i]);
+                rd_kafka_mock_push_request_errors_array(mc, (int16_t)atoi(argv[1]), (size_t)(argc - 2), errs);
+        } else if (!strcmp(argv[0], "clear-request-errors") && argc == 2) {
+                rd_kafka_mock_clear_request_errors(mc, (int16_t)atoi(argv[1]));
+        } else if (!strcmp(argv[0], "rtt") && argc == 3) {
+                rd_kafka_resp_err_t err = rd_kafka_mock_broker_set_rtt(mc, atoi(argv[1]), atoi(argv[2]));
+                if (err) {
+                        printf("ERR %s\n", rd_kafka_err2str(err));
+                        fflush(stdout);
+                        return;
+                }
+        } else {
+                printf("ERR unknown command or wrong arguments: %s\n", argv[0]);
+                fflush(stdout);
+                return;
+        }
+        printf("OK\n");
+        fflush(stdout);
+}
 
 static void die(const char *msg) {
         fprintf(stderr, "mock-kafka: %s\n", msg);
@@ -121,12 +159,24 @@ int main(int argc, char **argv) {
 
         /* Serve until told to stop or until the parent goes away (stdin closes). */
         struct pollfd pfd = {.fd = 0, .events = POLLIN};
-        char buf[256];
+        char buf[4096];
+        size_t used = 0;
         while (!stop) {
                 int n = poll(&pfd, 1, 200);
                 if (n > 0) {
-                        ssize_t r = read(0, buf, sizeof buf);
+                        ssize_t r = read(0, buf + used, sizeof buf - 1 - used);
                         if (r <= 0) break;
+                        used += (size_t)r;
+                        buf[used] = '\0';
+                        char *start = buf, *newline;
+                        while ((newline = strchr(start, '\n'))) {
+                                *newline = '\0';
+                                run_command(mc, start);
+                                start = newline + 1;
+                        }
+                        used = strlen(start);
+                        memmove(buf, start, used + 1);
+                        if (used == sizeof buf - 1) used = 0; /* a line too long to be a command */
                 } else if (n < 0 && errno != EINTR) {
                         break;
                 }

@@ -1,5 +1,14 @@
 export { freePort } from './free-port.js';
-export { committedOffsets, MOCK_KAFKA_CONSUMER_ENV, startKafka, type KafkaServer, type KafkaServerOptions } from './kafka.js';
+export {
+  committedOffsets,
+  KAFKA_API_KEYS,
+  KAFKA_ERROR_CODES,
+  MOCK_KAFKA_CONSUMER_ENV,
+  startKafka,
+  type KafkaFaults,
+  type KafkaServer,
+  type KafkaServerOptions,
+} from './kafka.js';
 export { waitFor } from './wait-for.js';
 export {
   startClickHouse,

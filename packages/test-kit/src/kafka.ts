@@ -42,9 +42,36 @@ export interface KafkaServerOptions {
   port?: number;
 }
 
+/** Kafka protocol error codes the fault tests use (rdkafka.h's RD_KAFKA_RESP_ERR_*). */
+export const KAFKA_ERROR_CODES = {
+  NONE: 0,
+  UNKNOWN_TOPIC_OR_PART: 3,
+  NOT_LEADER_FOR_PARTITION: 6,
+  REQUEST_TIMED_OUT: 7,
+  MSG_SIZE_TOO_LARGE: 10,
+  NOT_ENOUGH_REPLICAS: 19,
+  TOPIC_AUTHORIZATION_FAILED: 29,
+  POLICY_VIOLATION: 44,
+} as const;
+
+/** Kafka API keys, for request errors. */
+export const KAFKA_API_KEYS = { Produce: 0, Fetch: 1, Metadata: 3, OffsetCommit: 8, InitProducerId: 22 } as const;
+
+/** Faults of the mock broker (rdkafka_mock.h), applied at run time. */
+export interface KafkaFaults {
+  /** Every request about `topic` fails with `errorCode` (0 clears it). */
+  topicError(topic: string, errorCode: number): Promise<void>;
+  /** The next requests of `apiKey` fail, one error code each. */
+  requestErrors(apiKey: number, errorCodes: number[]): Promise<void>;
+  clearRequestErrors(apiKey: number): Promise<void>;
+  /** Broker `brokerId` (from 1) answers `ms` later. */
+  roundTripTime(brokerId: number, ms: number): Promise<void>;
+}
+
 export interface KafkaServer {
   readonly brokers: string[];
   readonly port: number;
+  readonly faults: KafkaFaults;
   /** Kill the broker (an outage). Everything it held is gone: the mock keeps nothing. */
   stop(): Promise<void>;
   /** Start it again on the same port, with the same topics, empty. */
@@ -63,18 +90,21 @@ export async function startKafka(options: KafkaServerOptions = {}): Promise<Kafk
   const args = ['--port', String(port)];
   for (const [topic, partitions] of Object.entries(options.topics ?? {})) args.push('--topic', `${topic}:${partitions}`);
 
-  let child: ChildProcess | undefined;
+  let launched: Launched | undefined;
+  // Kept while the broker is down: clients point at the same address, and find nobody there.
   let brokers: string[] = [];
   const start = async () => {
-    if (child) return;
-    const launched = await launch(binary, args);
-    child = launched.child;
+    launched ??= await launch(binary, args);
     brokers = launched.brokers;
   };
   const stop = async () => {
-    const running = child;
-    child = undefined;
-    if (running) await terminate(running);
+    const running = launched;
+    launched = undefined;
+    if (running) await terminate(running.child);
+  };
+  const command = (line: string) => {
+    if (!launched) return Promise.reject(new Error('mock Kafka is not running'));
+    return launched.command(line);
   };
   await start();
   return {
@@ -82,36 +112,61 @@ export async function startKafka(options: KafkaServerOptions = {}): Promise<Kafk
       return brokers;
     },
     port,
+    faults: {
+      topicError: (topic, errorCode) => command(`topic-error ${topic} ${errorCode}`),
+      requestErrors: (apiKey, errorCodes) => command(`request-errors ${apiKey} ${errorCodes.join(' ')}`),
+      clearRequestErrors: (apiKey) => command(`clear-request-errors ${apiKey}`),
+      roundTripTime: (brokerId, ms) => command(`rtt ${brokerId} ${ms}`),
+    },
     start,
     stop,
     close: stop,
   };
 }
 
-async function launch(binary: string, args: string[]): Promise<{ child: ChildProcess; brokers: string[] }> {
+interface Launched {
+  child: ChildProcess;
+  brokers: string[];
+  /** Sends one fault command; resolves on its "OK". */
+  command(line: string): Promise<void>;
+}
+
+async function launch(binary: string, args: string[]): Promise<Launched> {
   // stdin stays a pipe: the launcher exits when it closes, so it never outlives the test process.
   const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const lines = createInterface({ input: child.stdout! });
-  try {
-    const bootstrap = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('mock Kafka did not start within 10 s')), 10_000);
-      lines.on('line', (line) => {
-        if (!line.startsWith('BOOTSTRAP ')) return;
-        clearTimeout(timer);
-        resolve(line.slice('BOOTSTRAP '.length).trim());
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`mock Kafka exited with code ${code}: ${stderr.trim()}`));
-      });
-      child.once('error', reject);
+  // Commands are answered in order, one line each.
+  const answers: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  let onBootstrap: ((line: string) => void) | undefined;
+  lines.on('line', (line) => {
+    if (line.startsWith('BOOTSTRAP ')) return onBootstrap?.(line.slice('BOOTSTRAP '.length).trim());
+    const waiting = answers.shift();
+    if (line === 'OK') waiting?.resolve();
+    else waiting?.reject(new Error(`mock Kafka refused the command: ${line}`));
+  });
+  child.once('exit', () => {
+    for (const waiting of answers.splice(0)) waiting.reject(new Error('mock Kafka exited'));
+  });
+  const bootstrap = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('mock Kafka did not start within 10 s')), 10_000);
+    onBootstrap = (line) => {
+      clearTimeout(timer);
+      resolve(line);
+    };
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`mock Kafka exited with code ${code}: ${stderr.trim()}`));
     });
-    return { child, brokers: bootstrap.split(',') };
-  } finally {
-    lines.close();
-  }
+    child.once('error', reject);
+  });
+  const command = (line: string) =>
+    new Promise<void>((resolve, reject) => {
+      answers.push({ resolve, reject });
+      child.stdin!.write(`${line}\n`);
+    });
+  return { child, brokers: bootstrap.split(','), command };
 }
 
 function terminate(child: ChildProcess): Promise<void> {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
-import { startKafka, type KafkaServer } from '../src/index.js';
+import { KAFKA_API_KEYS, KAFKA_ERROR_CODES, startKafka, type KafkaServer } from '../src/index.js';
 
 let server: KafkaServer;
 before(async () => {
@@ -40,4 +40,18 @@ test('a stopped broker refuses, and starts again on the same port', async () => 
   const [result] = await producer.send({ topic: 'kit-test', messages: [{ value: 'after restart' }] });
   await producer.disconnect();
   assert.equal(result?.errorCode, 0);
+});
+
+test('faults are injected at run time: a pushed request error fails the next produce, and bad commands are refused', async () => {
+  const producer = client().producer({ retry: { retries: 0 } });
+  await producer.connect();
+  try {
+    await server.faults.requestErrors(KAFKA_API_KEYS.Produce, [KAFKA_ERROR_CODES.POLICY_VIOLATION]);
+    await assert.rejects(producer.send({ topic: 'kit-test', acks: -1, messages: [{ value: 'refused' }] }), /policy/i);
+    const [result] = await producer.send({ topic: 'kit-test', acks: -1, messages: [{ value: 'accepted' }] });
+    assert.equal(result?.errorCode, 0);
+  } finally {
+    await producer.disconnect();
+  }
+  await assert.rejects(server.faults.roundTripTime(99, 10), /refused the command: ERR/);
 });

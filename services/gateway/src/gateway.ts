@@ -26,8 +26,12 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const metrics = createGatewayMetrics(registry);
   const shutdown = createShutdown({ logger, timeoutMs: config.GATEWAY_SHUTDOWN_TIMEOUT_MS });
 
-  const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID }, logger);
-  const producer = createDurableProducer(kafka, logger, { publishTimeoutMs: config.GATEWAY_PUBLISH_TIMEOUT_MS });
+  const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, requestTimeoutMs: config.KAFKA_REQUEST_TIMEOUT_MS }, logger);
+  const producer = createDurableProducer(kafka, logger, {
+    publishTimeoutMs: config.GATEWAY_PUBLISH_TIMEOUT_MS,
+    ackTimeoutMs: Math.floor(config.KAFKA_REQUEST_TIMEOUT_MS / 2),
+    registry,
+  });
   // Kafka may come up after us (compose, restarts): serve anyway, /readyz tells, publishes reconnect.
   await producer.connect().catch((error: Error) => logger.warn({ err: error }, 'Kafka not reachable at start-up; will retry on first publish'));
 

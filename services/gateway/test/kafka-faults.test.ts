@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { decodeHistoryEventMessage } from '@sophon/event-contract';
+import { sampleHistoryEvent } from '@sophon/event-contract/testing';
+import { createKafkaClient, readTopicToEnd, type ConsumedMessage } from '@sophon/kafka';
+import { createLogger } from '@sophon/logger';
+import { KAFKA_API_KEYS, KAFKA_ERROR_CODES, type KafkaServer } from '@sophon/test-kit';
+import type { RunningGateway } from '../src/gateway.js';
+import { post, startTestGateway, startTestKafka, TOKENS } from './harness.js';
+
+/**
+ * "A 2xx is never a lie", under the mock broker's own faults: each scenario posts events with
+ * pictures around a fault and checks that every event answered 2xx is in Kafka with all of its
+ * pictures, and that no record reuses another's producer id and sequence number (a real broker
+ * would acknowledge such a record without writing it; the mock does not check sequences).
+ */
+const ROUTE = '/EventServer/api/HistoryEvent';
+const REQUEST_TIMEOUT_MS = 2_000;
+let kafka: KafkaServer;
+let gateway: RunningGateway;
+
+before(async () => {
+  kafka = await startTestKafka();
+  gateway = await startTestGateway(kafka, { KAFKA_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS), GATEWAY_PUBLISH_TIMEOUT_MS: '8000' });
+});
+after(async () => {
+  await gateway?.shutdown.stop('test over');
+  await kafka?.close();
+});
+
+function event(identity: string) {
+  const e = structuredClone(sampleHistoryEvent()) as any;
+  e.identity_id = identity;
+  e.ext_data.dev_sno = 'BOX-A';
+  e.ext_data.ep_id = 'BOX-A__192.168.1.101';
+  return e;
+}
+
+/** Posts one event; returns its event id when the gateway acknowledged it. */
+async function postEvent(identity: string): Promise<{ status: number; eventId?: string }> {
+  const answer = await post(gateway.url + ROUTE, event(identity), { token: TOKENS.boxA });
+  return { status: answer.status, eventId: answer.status === 200 ? answer.json.data.event_id : undefined };
+}
+
+async function readAll(topic: string): Promise<ConsumedMessage[]> {
+  const client = createKafkaClient({ brokers: kafka.brokers, clientId: 'fault-reader' }, createLogger({ name: 'reader', level: 'silent' }));
+  return readTopicToEnd(client, topic, { timeoutMs: 20_000 });
+}
+
+async function assertAcknowledgedAreStored(acknowledged: string[]) {
+  const events = await readAll('history-events');
+  const images = await readAll('event-images');
+  const storedEvents = new Map(events.map((message) => [message.headers['event-id'], decodeHistoryEventMessage(message.value)]));
+  const storedPictures = new Set(images.map((message) => `${message.headers['event-id']}/${message.headers['picture-kind']}`));
+  for (const eventId of acknowledged) {
+    const stored = storedEvents.get(eventId);
+    assert.ok(stored, `acknowledged event ${eventId} is in history-events`);
+    for (const picture of stored.pictures) assert.ok(storedPictures.has(`${eventId}/${picture.kind}`), `its ${picture.kind} is in event-images`);
+  }
+  for (const messages of [events, images]) {
+    const seen = new Map<string, string>();
+    for (const message of messages) {
+      const slot = `${message.topic}/${message.partition}/${message.batch!.producerId}/${message.batch!.sequence}`;
+      const identity = `${message.headers['event-id']}/${message.headers['picture-kind'] ?? 'event'}`;
+      assert.ok(!seen.has(slot) || seen.get(slot) === identity, `${identity} reuses the sequence number of ${seen.get(slot)}`);
+      seen.set(slot, identity);
+    }
+  }
+}
+
+test('broker answers too late (records appended, request timed out), then recovers: every 2xx event and its pictures are stored', async () => {
+  const acknowledged: string[] = [];
+  const keep = ({ eventId }: { eventId?: string }) => eventId && acknowledged.push(eventId);
+  keep(await postEvent('slow-before'));
+  await kafka.faults.roundTripTime(1, REQUEST_TIMEOUT_MS + 500);
+  const during = await postEvent('slow-during');
+  await kafka.faults.roundTripTime(1, 0);
+  assert.equal(during.status, 503);
+  for (const identity of ['slow-after-1', 'slow-after-2', 'slow-after-3']) {
+    const answer = await postEvent(identity);
+    assert.equal(answer.status, 200);
+    keep(answer);
+  }
+  assert.equal(acknowledged.length, 4);
+  await assertAcknowledgedAreStored(acknowledged);
+});
+
+test('produce requests refused until retries run out: 503 while it lasts, /readyz says so, and every later 2xx is stored', async () => {
+  const acknowledged: string[] = [];
+  await kafka.faults.requestErrors(KAFKA_API_KEYS.Produce, Array(30).fill(KAFKA_ERROR_CODES.NOT_ENOUGH_REPLICAS));
+  for (const identity of ['refused-1', 'refused-2', 'refused-3']) assert.equal((await postEvent(identity)).status, 503);
+  assert.equal((await fetch(`${gateway.url}/readyz`)).status, 503, 'a producer that keeps failing is not ready');
+  await kafka.faults.clearRequestErrors(KAFKA_API_KEYS.Produce);
+  for (const identity of ['refused-after-1', 'refused-after-2']) {
+    const answer = await postEvent(identity);
+    assert.equal(answer.status, 200);
+    acknowledged.push(answer.eventId!);
+  }
+  assert.equal((await fetch(`${gateway.url}/readyz`)).status, 200);
+  await assertAcknowledgedAreStored(acknowledged);
+});
