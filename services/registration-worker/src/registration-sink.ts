@@ -1,6 +1,6 @@
 import { ContractError, decodeHistoryEventMessage } from '@sophon/event-contract';
 import { PermanentError, type ConsumedMessage, type DurableProducer, type MessageSink } from '@sophon/kafka';
-import { decideRegistration, registrationRow, type RegistrationDecision } from './decide.js';
+import { decideRegistration, registrationRow, type RegistrationDecision, type RegistrationPolicy } from './decide.js';
 import { faceRegistrationRecord } from './face-registration.js';
 import type { RegistrationMetrics } from './metrics.js';
 import type { RegistrationsTable } from './registrations-table.js';
@@ -11,6 +11,7 @@ export interface RegistrationSinkOptions {
   /** The face-registrations topic. */
   topic: string;
   metrics: RegistrationMetrics;
+  policy: RegistrationPolicy;
   now?: () => number;
 }
 
@@ -29,14 +30,14 @@ export interface RegistrationSinkOptions {
  * One event always arrives on one partition (history-events is keyed by dev_sno), handled by
  * one batch at a time, so concurrent batches never decide the same event.
  */
-export function createRegistrationSink({ registrations, producer, topic, metrics, now = Date.now }: RegistrationSinkOptions): MessageSink {
+export function createRegistrationSink({ registrations, producer, topic, metrics, policy, now = Date.now }: RegistrationSinkOptions): MessageSink {
   return {
     async handleBatch(messages, { logger }) {
       const rejected: { message: ConsumedMessage; error: unknown }[] = [];
       const requests: RegistrationDecision[] = [];
       for (const message of messages) {
         try {
-          const decision = decideRegistration(decodeHistoryEventMessage(message.value));
+          const decision = decideRegistration(decodeHistoryEventMessage(message.value), policy);
           if (decision) requests.push(decision);
         } catch (error) {
           if (!(error instanceof ContractError)) throw error;

@@ -31,7 +31,7 @@ export function startRegistrationWorker(config: RegistrationWorkerConfig, logger
     const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-${SERVICE}-commands` }, logger);
     // Not connected here: the first publish connects (and reconnects after an outage), so a
     // Kafka that is down at start-up delays the first batch, not the start.
-    const producer = createDurableProducer(kafka, logger, { publishTimeoutMs: config.REGISTRATION_PUBLISH_TIMEOUT_MS });
+    const producer = createDurableProducer(kafka, logger, { publishTimeoutMs: config.REGISTRATION_PUBLISH_TIMEOUT_MS, registry, name: 'face-registrations' });
     return {
       groupId: config.CONSUMER_GROUP_ID,
       topics: [config.KAFKA_TOPIC_HISTORY_EVENTS],
@@ -41,6 +41,7 @@ export function startRegistrationWorker(config: RegistrationWorkerConfig, logger
         producer,
         topic: config.KAFKA_TOPIC_FACE_REGISTRATIONS,
         metrics: createRegistrationMetrics(registry),
+        policy: { strangerGroup: config.REGISTRATION_STRANGER_GROUP },
       }),
       readiness: [{ name: 'clickhouse', check: () => pingClickHouse(clickhouse) }],
       close: async () => {

@@ -3,14 +3,15 @@ import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { ConsumedMessage } from '@sophon/kafka';
 import { SAMPLE_DEV_SNO } from '@sophon/event-contract/testing';
+import { loadRegistrationWorkerConfig } from '../src/config.js';
 import { BY_FEATURE_NOTE, decideRegistration, REFUSAL_REASONS, registrationRow, type RegistrationDecision } from '../src/decide.js';
 import { faceRegistrationRecord } from '../src/face-registration.js';
 import { asksForRegistration } from '../src/registration-worker.js';
 import { strangerIdentityId } from '../src/stranger-identity.js';
-import { faceUpdateEvent, FEATURE, historyEventMessage, strangerEvent } from './events.js';
+import { faceUpdateEvent, FEATURE, historyEventMessage, POLICY, STRANGER_GROUP, strangerEvent } from './events.js';
 
 function decide(overrides: Parameters<typeof historyEventMessage>[0]): RegistrationDecision {
-  const decision = decideRegistration(historyEventMessage(overrides));
+  const decision = decideRegistration(historyEventMessage(overrides), POLICY);
   assert.ok(decision, 'expected a decision');
   return decision;
 }
@@ -37,7 +38,7 @@ describe('the stranger identity', () => {
 
 describe('decideRegistration', () => {
   it('asks nothing of an event with want_action 0', () => {
-    assert.equal(decideRegistration(historyEventMessage({ want_action: '0' })), undefined);
+    assert.equal(decideRegistration(historyEventMessage({ want_action: '0' }), POLICY), undefined);
   });
 
   it('registers a new stranger (1001) by its face crop', () => {
@@ -55,7 +56,7 @@ describe('decideRegistration', () => {
       outcome: 'registered',
       reason: '',
       dev_sno: SAMPLE_DEV_SNO,
-      group_name: 'default_group',
+      group_name: STRANGER_GROUP,
       face_pic_key: facePicKey,
       event_time: Math.floor(message.event.timestamp / 1000),
       event_time_ms: message.event.timestamp,
@@ -65,7 +66,7 @@ describe('decideRegistration', () => {
       command: 'create-person',
       registration_id: `${message.event_id}:new_stranger`,
       identity_id: identityId,
-      group_name: 'default_group',
+      group_name: STRANGER_GROUP,
       import_mode: false,
       reg_photo_key: facePicKey,
       ignore_exist: true,
@@ -125,12 +126,35 @@ describe('decideRegistration', () => {
     assert.equal(decision.audit.identity_id, '');
   });
 
-  it('refuses a registration without a group (the box requires one)', () => {
-    for (const overrides of [strangerEvent({}, { group_name: '' }), faceUpdateEvent({}, { group_name: '' })]) {
+  it('registers a stranger as a stranger in the stranger group, whatever group, type and name the event claims', () => {
+    const claims = [
+      strangerEvent({ person_type: 5 }, { group_name: 'staff', identity_name: 'CEO' }),
+      strangerEvent({ person_type: 1 }, { group_name: 'default_group,vip' }),
+      strangerEvent({ person_type: 3 }, { group_name: '' }),
+    ];
+    for (const overrides of claims) {
       const decision = decide(overrides);
-      assert.equal(decision.command, undefined);
-      assert.equal(decision.audit.reason, REFUSAL_REASONS.noGroup);
+      assert.equal(decision.audit.outcome, 'registered');
+      assert.equal(decision.audit.group_name, STRANGER_GROUP, 'the audit says where the face went');
+      assert.equal(decision.command?.group_name, STRANGER_GROUP);
+      assert.deepEqual(decision.command?.info, { name: 'stranger', type: 4 });
+      assert.match(decision.command?.identity_id ?? '', /^stranger-[0-9a-f]{24}$/, 'never an existing person');
     }
+  });
+
+  it('reads the stranger group from REGISTRATION_STRANGER_GROUP: one group name, "strangers" by default', () => {
+    assert.equal(loadRegistrationWorkerConfig({}).REGISTRATION_STRANGER_GROUP, 'strangers');
+    assert.equal(loadRegistrationWorkerConfig({ REGISTRATION_STRANGER_GROUP: 'lobby strangers' }).REGISTRATION_STRANGER_GROUP, 'lobby strangers');
+    for (const bad of [' strangers', 'strangers,staff', 'a\nb', 'x'.repeat(65)]) {
+      assert.throws(() => loadRegistrationWorkerConfig({ REGISTRATION_STRANGER_GROUP: bad }), /REGISTRATION_STRANGER_GROUP/, JSON.stringify(bad));
+    }
+  });
+
+  it('refuses a face update without a group, or naming several (the box would bind the person to each)', () => {
+    assert.equal(decide(faceUpdateEvent({}, { group_name: '' })).audit.reason, REFUSAL_REASONS.noGroup);
+    const several = decide(faceUpdateEvent({}, { group_name: 'staff,vip' }));
+    assert.equal(several.command, undefined);
+    assert.equal(several.audit.reason, REFUSAL_REASONS.manyGroups);
   });
 
   it('updates a person’s face (1002) under the identity the event names', () => {
@@ -170,6 +194,20 @@ describe('decideRegistration', () => {
     const decision = decide(faceUpdateEvent({ recognize_face: undefined }));
     assert.equal(decision.command, undefined);
     assert.equal(decision.audit.reason, REFUSAL_REASONS.noFace);
+  });
+
+  it('refuses a face update for a face the box did not recognise (a stranger), so no box can re-face a person it did not see', () => {
+    const decision = decide(faceUpdateEvent({ person_type: 4 }));
+    assert.equal(decision.command, undefined);
+    assert.equal(decision.audit.outcome, 'refused');
+    assert.equal(decision.audit.reason, REFUSAL_REASONS.notRecognised);
+    assert.equal(decision.audit.identity_id, 'emp-0042', 'the audit says whose face was asked for');
+  });
+
+  it('refuses a face update whose box did not rate the face good (no fiqa_result)', () => {
+    const decision = decide(faceUpdateEvent({ fiqa_result: undefined }));
+    assert.equal(decision.command, undefined);
+    assert.equal(decision.audit.reason, REFUSAL_REASONS.qualityUnknown);
   });
 
   it('refuses a face update that names no person', () => {

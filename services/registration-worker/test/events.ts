@@ -7,6 +7,9 @@ import { createHistoryEventAdapter, decodeHistoryEventMessage, DEFAULT_TOPICS, t
 import { sampleHistoryEvent, type SampleOverrides } from '@sophon/event-contract/testing';
 
 export const RECEIVED_AT = Date.parse('2024-05-02T08:00:00Z');
+/** The operator's stranger group in these tests: not the worker's default, so the tests prove it is read. */
+export const STRANGER_GROUP = 'test-strangers';
+export const POLICY = { strangerGroup: STRANGER_GROUP };
 export const FEATURE = Array.from({ length: 512 }, (_, i) => (((i * 37) % 201) - 100) / 100);
 
 const adapter = createHistoryEventAdapter({ topics: DEFAULT_TOPICS, maxPictureBytes: 1024 * 1024 });

@@ -8,6 +8,7 @@ import { waitFor as until } from '@sophon/test-kit';
 import type { Kafka } from 'kafkajs';
 import { loadRegistrationWorkerConfig } from '../src/config.js';
 import { startRegistrationWorker } from '../src/registration-worker.js';
+import { STRANGER_GROUP } from './events.js';
 
 export const DATABASE = 'sophon';
 export const TOPICS = { historyEvents: 'history-events', eventImages: 'event-images', faceRegistrations: 'face-registrations', deadLetter: 'pipeline-dead-letter' };
@@ -63,6 +64,7 @@ export function startTestWorker(servers: TestServers, groupId: string): Promise<
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...MOCK_KAFKA_CONSUMER_ENV,
     REGISTRATION_PUBLISH_TIMEOUT_MS: '3000',
+    REGISTRATION_STRANGER_GROUP: STRANGER_GROUP,
     SHUTDOWN_TIMEOUT_MS: '10000',
   });
   return startRegistrationWorker(config, logger);

@@ -9,7 +9,7 @@ import { registrationId } from '../src/decide.js';
 import { createRegistrationMetrics } from '../src/metrics.js';
 import { createRegistrationSink } from '../src/registration-sink.js';
 import type { RegistrationsTable } from '../src/registrations-table.js';
-import { gatewayMessages, historyEventMessage, strangerEvent } from './events.js';
+import { gatewayMessages, historyEventMessage, POLICY, strangerEvent } from './events.js';
 
 const context: SinkContext = { signal: new AbortController().signal, heartbeat: async () => {}, logger: createLogger({ service: 'sink-test', level: 'silent' }) };
 
@@ -46,7 +46,7 @@ function harness() {
     },
   };
   const metrics = createRegistrationMetrics(new Registry());
-  const sink = createRegistrationSink({ registrations, producer, topic: 'face-registrations', metrics, now: () => 1714636801999 });
+  const sink = createRegistrationSink({ registrations, producer, topic: 'face-registrations', metrics, policy: POLICY, now: () => 1714636801999 });
   const counted = async (counter: keyof typeof metrics) => (await metrics[counter].get()).values.map(({ labels, value }) => ({ ...labels, value }));
   return { sink, rows, published, calls, failures, counted };
 }

@@ -11,7 +11,7 @@ import { DEAD_LETTER_HEADERS, type ProducerRecord } from '@sophon/kafka';
 import { BY_FEATURE_NOTE, decideRegistration, REFUSAL_REASONS, registrationRow } from '../src/decide.js';
 import type { FaceRegistrationCommand } from '../src/face-registration.js';
 import { strangerIdentityId } from '../src/stranger-identity.js';
-import { faceUpdateEvent, FEATURE, gatewayMessages, historyEventMessage, strangerEvent } from './events.js';
+import { faceUpdateEvent, FEATURE, gatewayMessages, historyEventMessage, POLICY, STRANGER_GROUP, strangerEvent } from './events.js';
 import {
   count,
   DATABASE,
@@ -36,6 +36,12 @@ const EVENTS = {
   noFace: strangerEvent({ recognize_face: undefined }, { identity_id: '1602612039.5' }),
   byFeature: strangerEvent({ ...BOX_B, recognize_face: undefined, info: { feature: FEATURE } }),
   faceUpdate: faceUpdateEvent(BOX_B),
+  /** Claims to enrol an unknown face as a VIP of the staff group: registered as a stranger. */
+  claimsVip: strangerEvent({ fiqa_result: true, person_type: 5 }, { identity_id: '1602612040.5', identity_name: 'CEO', group_name: 'staff' }),
+  /** Asks to re-face emp-0042 with a face the box took for a stranger: refused. */
+  strangerReface: faceUpdateEvent({ ...BOX_B, person_type: 4 }, { timestamp: 1565771460000 }),
+  /** The same with a recognised face that the box did not rate: refused. */
+  unratedReface: faceUpdateEvent({ ...BOX_B, fiqa_result: undefined }, { timestamp: 1565771470000 }),
   plain: { want_action: '0' },
 } satisfies Record<string, SampleOverrides>;
 
@@ -70,11 +76,11 @@ test('each registration request is decided once: one command, one audit row; a r
   await untilCaughtUp(servers, 'registration-worker');
 
   // The commands: one per accepted request, keyed by identity, as decide() shapes them.
-  const accepted = ['good', 'goodAgain', 'unassessed', 'byFeature', 'faceUpdate'] as const;
+  const accepted = ['good', 'goodAgain', 'unassessed', 'byFeature', 'faceUpdate', 'claimsVip'] as const;
   assert.equal(await topicSize(servers.kafkaClient, TOPICS.faceRegistrations), accepted.length);
   const commands = await reader.read(TOPICS.faceRegistrations, accepted.length);
   for (const name of accepted) {
-    const expected = decideRegistration(historyEventMessage(EVENTS[name]))?.command;
+    const expected = decideRegistration(historyEventMessage(EVENTS[name]), POLICY)?.command;
     assert.ok(expected, name);
     const message = commands.find((candidate) => candidate.headers['registration-id'] === expected.registration_id);
     assert.ok(message, `a command for ${name}`);
@@ -92,17 +98,21 @@ test('each registration request is decided once: one command, one audit row; a r
   assert.equal(commandOf(commands, 'byFeature').import_mode, true);
   assert.equal(commandOf(commands, 'faceUpdate').command, 'update-person-face');
   assert.equal(commandOf(commands, 'faceUpdate').identity_id, 'emp-0042');
+  // The device's claims choose nobody's access: a stranger joins the configured group as a stranger.
+  const claimsVip = commandOf(commands, 'claimsVip');
+  assert.deepEqual([claimsVip.command, claimsVip.group_name, claimsVip.info], ['create-person', STRANGER_GROUP, { name: 'stranger', type: 4 }]);
+  assert.ok(commands.every((message) => JSON.parse(message.value.toString()).source.event_id !== eventId('strangerReface')), 'no re-face of a person the box did not recognise');
 
   // The audit rows: every request, refused ones with their reason; want_action 0 has none.
   const rows = await select<Record<string, string | number>>(servers.db, REGISTRATION_ROWS);
   const byEvent = new Map(rows.map((row) => [row['event_id'], row]));
-  assert.equal(rows.length, 7);
+  assert.equal(rows.length, 10);
   assert.equal(byEvent.has(eventId('plain')), false);
   const expectRow = (name: keyof typeof EVENTS, outcome: string, reason: string) => {
     const row = byEvent.get(eventId(name));
     assert.ok(row, `a row for ${name}`);
     assert.deepEqual([row['outcome'], row['reason']], [outcome, reason], name);
-    const audit = decideRegistration(historyEventMessage(EVENTS[name]))?.audit;
+    const audit = decideRegistration(historyEventMessage(EVENTS[name]), POLICY)?.audit;
     assert.ok(audit);
     const { event_time, event_time_ms, decided_at, decided_at_ms, ...rest } = row;
     assert.deepEqual({ ...rest, event_time: utcSeconds(event_time), event_time_ms: Number(event_time_ms) }, audit);
@@ -111,7 +121,7 @@ test('each registration request is decided once: one command, one audit row; a r
   };
   // JSONEachRow on 18.16 zero-fills a column the row leaves out: the rows must carry every column.
   const columns = await select<{ name: string }>(servers.db, `SELECT name FROM system.columns WHERE database = '${DATABASE}' AND table = 'registrations' ORDER BY name`);
-  const sent = decideRegistration(historyEventMessage(EVENTS.good));
+  const sent = decideRegistration(historyEventMessage(EVENTS.good), POLICY);
   assert.ok(sent);
   assert.deepEqual(Object.keys(registrationRow(sent, 0)).sort(), columns.map((column) => column.name));
   expectRow('good', 'registered', '');
@@ -121,6 +131,10 @@ test('each registration request is decided once: one command, one audit row; a r
   expectRow('faceUpdate', 'updated', '');
   expectRow('poor', 'refused', REFUSAL_REASONS.poorQuality);
   expectRow('noFace', 'refused', REFUSAL_REASONS.noFace);
+  expectRow('claimsVip', 'registered', '');
+  assert.equal(byEvent.get(eventId('claimsVip'))?.['group_name'], STRANGER_GROUP);
+  expectRow('strangerReface', 'refused', REFUSAL_REASONS.notRecognised);
+  expectRow('unratedReface', 'refused', REFUSAL_REASONS.qualityUnknown);
 
   const deadLetters = await reader.read(TOPICS.deadLetter, 1);
   assert.equal(deadLetters.length, 1);
@@ -128,9 +142,10 @@ test('each registration request is decided once: one command, one audit row; a r
   assert.equal(deadLetters[0]?.headers[DEAD_LETTER_HEADERS.consumerGroup], 'registration-worker');
   assert.match(deadLetters[0]?.headers[DEAD_LETTER_HEADERS.error] ?? '', /PermanentError: history-events message is not JSON/);
 
-  assert.equal(await metricValue(first.opsUrl, 'registration_decisions_total', { action: 'new_stranger', outcome: 'registered' }), 4);
+  assert.equal(await metricValue(first.opsUrl, 'registration_decisions_total', { action: 'new_stranger', outcome: 'registered' }), 5);
   assert.equal(await metricValue(first.opsUrl, 'registration_decisions_total', { action: 'new_stranger', outcome: 'refused' }), 2);
   assert.equal(await metricValue(first.opsUrl, 'registration_decisions_total', { action: 'face_update', outcome: 'updated' }), 1);
+  assert.equal(await metricValue(first.opsUrl, 'registration_decisions_total', { action: 'face_update', outcome: 'refused' }), 2);
   assert.equal(await metricValue(first.opsUrl, 'consumer_messages_skipped_total'), 1, 'the want_action 0 event, filtered by header');
   assert.equal(await readyStatus(first.opsUrl), 200);
 
@@ -141,11 +156,11 @@ test('each registration request is decided once: one command, one audit row; a r
   await Promise.all([untilCaughtUp(servers, 'registration-worker'), untilCaughtUp(servers, 'registration-worker-replay')]);
 
   assert.equal(await topicSize(servers.kafkaClient, TOPICS.faceRegistrations), accepted.length, 'no second command');
-  assert.equal(await count(servers.db, 'SELECT count() AS n FROM registrations FINAL'), 7);
-  assert.equal(await count(servers.db, 'SELECT count() AS n FROM registrations'), 7, 'not even a copy for FINAL to collapse');
+  assert.equal(await count(servers.db, 'SELECT count() AS n FROM registrations FINAL'), 10);
+  assert.equal(await count(servers.db, 'SELECT count() AS n FROM registrations'), 10, 'not even a copy for FINAL to collapse');
   assert.deepEqual(await select(servers.db, REGISTRATION_ROWS), rows, 'the recorded decisions are untouched');
-  assert.equal(await metricValue(first.opsUrl, 'registration_already_decided_total'), 7, 'the re-uploads');
-  assert.equal(await metricValue(replay.opsUrl, 'registration_already_decided_total'), 14, 'the originals and the re-uploads');
+  assert.equal(await metricValue(first.opsUrl, 'registration_already_decided_total'), 10, 'the re-uploads');
+  assert.equal(await metricValue(replay.opsUrl, 'registration_already_decided_total'), 20, 'the originals and the re-uploads');
   assert.equal(await metricValue(replay.opsUrl, 'registration_decisions_total'), 0);
 });
 
