@@ -9,6 +9,10 @@ import { renderSqlTemplate, splitSqlStatements, sqlIdentifier, sqlString } from 
 export const ANALYST_USER = 'analyst';
 /** The role grants.sql gives the analyst's privileges to (modern servers). */
 export const ANALYST_ROLE = 'sophon_analyst';
+/** The writers' login (analytics writer, registration worker) on modern servers: INSERT and SELECT on their tables only. */
+export const WRITER_USER = 'writer';
+/** The role grants.sql gives the writer's privileges to. */
+export const WRITER_ROLE = 'sophon_writer';
 
 /** A users.xml user as the test kit's `startClickHouse({ users })` takes it (18.16 has no SQL users). */
 export interface LegacyAnalystUser {
@@ -32,22 +36,27 @@ export interface AnalystGrantsOptions {
   database: string;
   /** The analyst's password; only its SHA-256 reaches the server (and its query log). */
   analystPassword: string;
+  /** The writer's password; only its SHA-256 reaches the server. */
+  writerPassword: string;
   /** Default deploy/clickhouse/grants.sql. */
   grantsFile?: string;
 }
 
 /** grants.sql with its placeholders filled, one statement per element. */
-export async function readAnalystGrants({ database, analystPassword, grantsFile = DEFAULT_GRANTS_FILE }: AnalystGrantsOptions): Promise<string[]> {
+export async function readAnalystGrants({ database, analystPassword, writerPassword, grantsFile = DEFAULT_GRANTS_FILE }: AnalystGrantsOptions): Promise<string[]> {
   if (analystPassword.length === 0) throw new RangeError('the analyst password cannot be empty');
+  if (writerPassword.length === 0) throw new RangeError('the writer password cannot be empty');
+  const sha256 = (password: string) => sqlString(createHash('sha256').update(password).digest('hex'));
   const fragments = {
     database: sqlIdentifier(database),
-    analyst_password_sha256: sqlString(createHash('sha256').update(analystPassword).digest('hex')),
+    analyst_password_sha256: sha256(analystPassword),
+    writer_password_sha256: sha256(writerPassword),
   };
   return splitSqlStatements(await readFile(grantsFile, 'utf8')).map((statement) => renderSqlTemplate(statement, fragments));
 }
 
 /**
- * Creates or updates the analyst role and user on a modern server (SQL access control; run as
+ * Creates or updates the analyst and writer roles and users on a modern server (SQL access control; run as
  * a user with access_management). Idempotent. Not for 18.16, which has no SQL users.
  */
 export async function applyAnalystGrants(options: AnalystGrantsOptions & { client: ClickHouseClient; logger: Logger }): Promise<void> {
@@ -58,7 +67,7 @@ export async function applyAnalystGrants(options: AnalystGrantsOptions & { clien
     throw new Error(`ClickHouse ${version} has no SQL access control: define the analyst in users.xml instead (legacyAnalystUser)`);
   }
   for (const statement of statements) await options.client.command({ query: statement });
-  options.logger.info({ database: options.database, user: ANALYST_USER, role: ANALYST_ROLE, statements: statements.length }, 'analyst grants applied');
+  options.logger.info({ database: options.database, users: [ANALYST_USER, WRITER_USER], roles: [ANALYST_ROLE, WRITER_ROLE], statements: statements.length }, 'analyst and writer grants applied');
 }
 
 /** SQL users, roles and grants arrived in 20.4; before, the first statement is a syntax error. */

@@ -1,5 +1,7 @@
 export { clickhouseEnv, createClickHouseClient, type ClickHouseClient, type ClickHouseConnectionSettings } from './client.js';
 export { insertRows, type TableRef } from './insert.js';
+export { clickhouseErrorCode, describeClickHouseError, isRowDataError } from './errors.js';
+export { insertIsolatingRefusedRows, type RefusedRow } from './refused-rows.js';
 export {
   migrate,
   MigrationError,
@@ -15,6 +17,8 @@ export {
   applyAnalystGrants,
   legacyAnalystUser,
   readAnalystGrants,
+  WRITER_ROLE,
+  WRITER_USER,
   type AnalystGrantsOptions,
   type LegacyAnalystUser,
 } from './analyst.js';

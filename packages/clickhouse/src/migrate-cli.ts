@@ -1,6 +1,7 @@
 /**
  * One-shot job: brings the ClickHouse schema up to date, then (modern servers only, when
- * CLICKHOUSE_ANALYST_PASSWORD is set) creates or updates the analyst account. Exit code 0 when
+ * CLICKHOUSE_ANALYST_PASSWORD is set, with CLICKHOUSE_WRITER_PASSWORD) creates or updates the
+ * analyst and writer accounts (deploy/clickhouse/grants.sql). Exit code 0 when
  * the schema is current, 1 otherwise.
  *
  *   node --conditions=development --import tsx packages/clickhouse/src/migrate-cli.ts
@@ -15,6 +16,9 @@ const SERVICE = 'clickhouse-migrate';
 
 async function main(): Promise<void> {
   const config = loadMigrateConfig();
+  if (config.CLICKHOUSE_ANALYST_PASSWORD !== undefined && config.CLICKHOUSE_WRITER_PASSWORD === undefined) {
+    throw new Error('CLICKHOUSE_WRITER_PASSWORD: required with CLICKHOUSE_ANALYST_PASSWORD (grants.sql creates the analyst and the writer)');
+  }
   const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
   // No default database: on a fresh server it does not exist until migrate creates it.
   const client = createClickHouseClient(
@@ -23,11 +27,12 @@ async function main(): Promise<void> {
   );
   try {
     await migrate({ client, database: config.CLICKHOUSE_DATABASE, migrationsDir: config.CLICKHOUSE_MIGRATIONS_DIR, logger });
-    if (config.CLICKHOUSE_ANALYST_PASSWORD !== undefined) {
+    if (config.CLICKHOUSE_ANALYST_PASSWORD !== undefined && config.CLICKHOUSE_WRITER_PASSWORD !== undefined) {
       await applyAnalystGrants({
         client,
         database: config.CLICKHOUSE_DATABASE,
         analystPassword: config.CLICKHOUSE_ANALYST_PASSWORD,
+        writerPassword: config.CLICKHOUSE_WRITER_PASSWORD,
         grantsFile: config.CLICKHOUSE_GRANTS_FILE,
         logger,
       });

@@ -8,6 +8,8 @@ export const migrateEnv = {
   CLICKHOUSE_MIGRATIONS_DIR: z.string().optional(),
   CLICKHOUSE_GRANTS_FILE: z.string().optional(),
   CLICKHOUSE_ANALYST_PASSWORD: z.string().optional(),
+  /** The writers' password: required with CLICKHOUSE_ANALYST_PASSWORD, as grants.sql creates both accounts. */
+  CLICKHOUSE_WRITER_PASSWORD: z.string().optional(),
 };
 
 export function loadMigrateConfig(source: Record<string, string | undefined> = process.env) {

@@ -10,6 +10,19 @@ export function createConsumerMetrics(registry: Registry) {
     processed: new Counter({ name: 'consumer_messages_processed_total', help: 'Messages the sink stored (or skipped by filter) and whose offsets were committed', labelNames: ['topic'], registers }),
     skipped: new Counter({ name: 'consumer_messages_skipped_total', help: 'Messages this consumer does not act on (filtered before the sink)', labelNames: ['topic'], registers }),
     retried: new Counter({ name: 'consumer_batch_retries_total', help: 'Batch attempts that failed transiently and were retried', labelNames: ['topic'], registers }),
+    abandoned: new Counter({
+      name: 'consumer_batches_abandoned_total',
+      help: 'Batches given up uncommitted because the group rebalanced while they were being retried',
+      labelNames: ['topic'],
+      registers,
+    }),
+    offsetOutOfRange: new Counter({
+      name: 'consumer_offset_out_of_range_total',
+      help: 'Partitions reset past messages never processed (the broker no longer held the committed offset): data lost, investigate',
+      labelNames: ['topic', 'partition'],
+      registers,
+    }),
+    lost: new Counter({ name: 'consumer_messages_lost_total', help: 'Messages skipped by such resets, never processed', labelNames: ['topic'], registers }),
     deadLettered: new Counter({ name: 'consumer_messages_dead_lettered_total', help: 'Messages written to the dead-letter topic', labelNames: ['topic'], registers }),
     batchSeconds: new Histogram({
       name: 'consumer_batch_duration_seconds',

@@ -5,10 +5,14 @@ import { toConsumedMessage, type ConsumedMessage } from './consumed-message.js';
 import type { ConsumerMetrics } from './consumer-metrics.js';
 import { deadLetterRecord } from './dead-letter.js';
 import { describeError, isPermanent } from './errors.js';
+import { createLostOffsetWatch } from './lost-offsets.js';
 import type { DurableProducer } from './producer.js';
 
 export interface SinkContext {
-  /** Aborted when the consumer stops: abandon the batch (it is not committed and will be redelivered). */
+  /**
+   * Aborted when the consumer stops or the group rebalances (the partition may go to another
+   * member): abandon the batch, it is not committed and will be redelivered.
+   */
   signal: AbortSignal;
   /** Keeps the group membership alive during long work. */
   heartbeat(): Promise<void>;
@@ -65,7 +69,9 @@ export interface ConsumerRunner {
  * The one Kafka consumer loop of the product. Offsets are committed only after the sink
  * stored the batch (or the failing messages are in the dead-letter topic). A transient
  * failure pauses the partition and retries the same batch with exponential backoff and
- * jitter, for as long as the outage lasts, holding nothing but that batch.
+ * jitter, for as long as the outage lasts, holding nothing but that batch, and heartbeating
+ * meanwhile: when the group rebalances, the retry is abandoned (uncommitted) so that the member
+ * rejoins at once and the partition goes on with whoever owns it next.
  */
 export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRunner {
   const { kafka, groupId, topics, sink, metrics, settings } = options;
@@ -82,6 +88,9 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
     maxBytes: settings.maxBytesPerPartition * Math.max(1, settings.partitionsConsumedConcurrently),
     allowAutoTopicCreation: false,
   });
+  const lostOffsets = createLostOffsetWatch({ kafka, consumer, groupId, metrics, logger });
+  // A new one at every join: losing it (a rebalance seen by a heartbeat) ends the retries under way.
+  let membership = membershipOf(stopping.signal);
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     crashed = payload.error;
     running = false;
@@ -90,6 +99,8 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     crashed = undefined;
     running = true;
+    membership = membershipOf(stopping.signal);
+    lostOffsets.joined(payload.memberAssignment);
     logger.info({ assignment: payload.memberAssignment }, 'joined consumer group');
   });
 
@@ -101,30 +112,41 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
     metrics.consumed.inc({ topic: batch.topic }, all.length);
     metrics.skipped.inc({ topic: batch.topic }, all.length - wanted.length);
     const log = logger.child({ topic: batch.topic, partition: batch.partition, firstOffset: batch.firstOffset(), lastOffset: batch.lastOffset() });
+    const firstOffset = batch.firstOffset();
+    if (firstOffset !== null) lostOffsets.received(batch.topic, batch.partition, firstOffset);
 
     if (wanted.length > 0 && !(await storeWithRetries(payload, wanted, log))) return; // stopping: leave it uncommitted
 
     const next = (BigInt(batch.lastOffset()) + 1n).toString();
     payload.resolveOffset(batch.lastOffset());
     await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+    lostOffsets.committed(batch.topic, batch.partition, next);
     metrics.processed.inc({ topic: batch.topic }, all.length);
     metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(next))));
     metrics.batchSeconds.observe({ topic: batch.topic }, Number(process.hrtime.bigint() - started) / 1e9);
     log.debug({ messages: all.length, stored: wanted.length }, 'batch committed');
   };
 
-  /** True once the batch is stored (or dead-lettered); false when the consumer is stopping. */
+  /**
+   * True once the batch is stored (or dead-lettered); false when the consumer is stopping. Throws
+   * kafkajs' own rebalance error once the group rebalances: the partition may be another
+   * member's by now, and kafkajs rejoins at once on that error (returning would not rejoin until
+   * every other batch under way returns too).
+   */
   const storeWithRetries = async (payload: EachBatchPayload, messages: ConsumedMessage[], log: Logger): Promise<boolean> => {
+    const member = membership;
     let resume: (() => void) | undefined;
     try {
       for (let attempt = 0; ; attempt++) {
         if (stopping.signal.aborted || !payload.isRunning() || payload.isStale()) return false;
+        if (member.lost) throw abandoned(member.lost, messages, log, attempt);
         try {
-          await withHeartbeats(payload, () => storeOnce(messages, log, payload));
+          await withHeartbeats(payload, member, () => storeOnce(messages, log, payload, member));
           if (attempt > 0) log.info({ attempts: attempt + 1 }, 'sink recovered; batch stored');
           return true;
         } catch (error) {
           if (stopping.signal.aborted) return false;
+          if (member.lost) throw abandoned(member.lost, messages, log, attempt + 1);
           const delay = backoffDelay(attempt, settings.retry);
           metrics.retried.inc({ topic: messages[0]!.topic });
           log.warn({ err: error, attempt: attempt + 1, retryInMs: delay }, 'sink failed; retrying the batch');
@@ -132,7 +154,10 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
             resume = payload.pause();
             metrics.paused.inc();
           }
-          await sleepWithHeartbeats(payload, delay);
+          await withHeartbeats(payload, member, () => sleep(delay, member.signal));
+          // A beat per attempt: the timers above never fire when attempts and backoffs are shorter
+          // than the interval (kafkajs itself sends at most one beat per interval).
+          await heartbeat(payload, member).catch(() => {});
         }
       }
     } finally {
@@ -143,10 +168,16 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
     }
   };
 
-  const storeOnce = async (messages: ConsumedMessage[], log: Logger, payload: EachBatchPayload) => {
+  const abandoned = (lost: Error, messages: ConsumedMessage[], log: Logger, attempts: number) => {
+    metrics.abandoned.inc({ topic: messages[0]!.topic });
+    log.warn({ attempts, reason: describeError(lost) }, 'group rebalancing: batch left uncommitted for whoever owns the partition next');
+    return lost;
+  };
+
+  const storeOnce = async (messages: ConsumedMessage[], log: Logger, payload: EachBatchPayload, member: Membership) => {
     let rejected: { message: ConsumedMessage; error: unknown }[];
     try {
-      rejected = (await sink.handleBatch(messages, { signal: stopping.signal, heartbeat: () => payload.heartbeat(), logger: log }))?.rejected ?? [];
+      rejected = (await sink.handleBatch(messages, { signal: member.signal, heartbeat: () => heartbeat(payload, member), logger: log }))?.rejected ?? [];
     } catch (error) {
       if (!isPermanent(error)) throw error;
       rejected = messages.map((message) => ({ message, error }));
@@ -160,16 +191,29 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
     }
   };
 
-  const withHeartbeats = async <T>(payload: EachBatchPayload, work: () => Promise<T>): Promise<T> => {
-    const timer = setInterval(() => void payload.heartbeat().catch(() => {}), settings.heartbeatIntervalMs);
+  /**
+   * A heartbeat is how a member learns of a rebalance (or that it was evicted): that answer
+   * marks the membership lost, which ends every retry under way, instead of being swallowed.
+   * Other failures (the coordinator unreachable) leave the member as it is; the next beat retries.
+   */
+  const heartbeat = async (payload: EachBatchPayload, member: Membership) => {
+    try {
+      await payload.heartbeat();
+    } catch (error) {
+      if (isMembershipError(error)) member.lose(error as Error);
+      else logger.warn({ err: error }, 'heartbeat failed');
+      throw error;
+    }
+  };
+
+  const withHeartbeats = async <T>(payload: EachBatchPayload, member: Membership, work: () => Promise<T>): Promise<T> => {
+    const timer = setInterval(() => void heartbeat(payload, member).catch(() => {}), settings.heartbeatIntervalMs);
     try {
       return await work();
     } finally {
       clearInterval(timer);
     }
   };
-
-  const sleepWithHeartbeats = (payload: EachBatchPayload, ms: number) => withHeartbeats(payload, () => sleep(ms, stopping.signal));
 
   return {
     async start() {
@@ -185,11 +229,40 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
     async stop() {
       stopping.abort();
       await consumer.disconnect();
+      await lostOffsets.close();
       running = false;
     },
     async checkHealth() {
       if (crashed) throw new Error(`consumer crashed: ${crashed.message}`);
       if (!running) throw new Error('consumer has not joined its group yet');
+    },
+  };
+}
+
+/** Heartbeat answers after which this member no longer owns its partitions (kafkajs rejoins on them). */
+const MEMBERSHIP_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR_FOR_GROUP']);
+const isMembershipError = (error: unknown) => MEMBERSHIP_ERRORS.has((error as { type?: string } | undefined)?.type ?? '');
+
+interface Membership {
+  /** The heartbeat answer that ended this generation of the membership, once one did. */
+  readonly lost: Error | undefined;
+  /** Aborted when the consumer stops or this membership is lost. */
+  readonly signal: AbortSignal;
+  lose(reason: Error): void;
+}
+
+/** One generation of group membership: from a join until the next rebalance. */
+function membershipOf(stopping: AbortSignal): Membership {
+  const lost = new AbortController();
+  let reason: Error | undefined;
+  return {
+    get lost() {
+      return reason;
+    },
+    signal: AbortSignal.any([stopping, lost.signal]),
+    lose(error) {
+      reason ??= error;
+      lost.abort(error);
     },
   };
 }

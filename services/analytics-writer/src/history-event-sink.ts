@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { historyEventRow, sqlIdentifier, type ClickHouseClient } from '@sophon/clickhouse';
+import { describeClickHouseError, historyEventRow, insertIsolatingRefusedRows, sqlIdentifier, type ClickHouseClient } from '@sophon/clickhouse';
 import { decodeHistoryEventMessage } from '@sophon/event-contract';
 import { PermanentError, type ConsumedMessage, type MessageSink, type SinkResult } from '@sophon/kafka';
 import { Counter, Histogram, type Registry } from '@sophon/ops-http';
@@ -33,13 +33,21 @@ export function createHistoryEventSink(options: HistoryEventSinkOptions): Messag
   const halfOfConcurrentBatches = Math.max(1, Math.floor(options.concurrentBatches / 2));
   const insert = `INSERT INTO ${sqlIdentifier(options.database)}.history_events FORMAT JSONEachRow`;
   // Rows wait as their JSON lines: serialised once, and lighter than row objects with 512-number arrays.
+  const rowsRefused = new Counter({ name: 'analytics_rows_refused_total', help: 'Rows ClickHouse refused for their data (dead-lettered)', registers });
+  const insertLines = async (lines: string[]) => {
+    const end = insertSeconds.startTimer();
+    const result = await options.client.exec({ query: insert, values: Readable.from([Buffer.from(lines.join('\n'))], { objectMode: false }) });
+    result.stream.resume(); // nothing to read; drained so the connection goes back to the pool
+    end();
+    rowsInserted.inc(lines.length);
+  };
   const batcher = new RowBatcher<string>(
     async (lines) => {
-      const end = insertSeconds.startTimer();
-      const result = await options.client.exec({ query: insert, values: Readable.from([Buffer.from(lines.join('\n'))], { objectMode: false }) });
-      result.stream.resume(); // nothing to read; drained so the connection goes back to the pool
-      end();
-      rowsInserted.inc(lines.length);
+      // Rows of every partition share the insert: a row ClickHouse cannot read is split out and
+      // refused alone, so it holds up neither its neighbours nor the other partitions.
+      const refused = await insertIsolatingRefusedRows(insertLines, lines);
+      rowsRefused.inc(refused.length);
+      return refused;
     },
     options.maxRows,
     options.maxWaitMs,
@@ -57,17 +65,21 @@ export function createHistoryEventSink(options: HistoryEventSinkOptions): Messag
   /** Rows for the messages, stored (resolved) with the insert that carries them; unstorable messages rejected. */
   async function store(messages: ConsumedMessage[]): Promise<SinkResult> {
     const rows: string[] = [];
+    const rowMessages: ConsumedMessage[] = [];
     const rejected: { message: ConsumedMessage; error: unknown }[] = [];
     const insertedAt = Date.now();
     for (const message of messages) {
       try {
         // historyEventRow fills every column (18.16 zero-fills a missing field instead of using its DEFAULT).
         rows.push(historyEventRowJson(historyEventRow(decodeHistoryEventMessage(message.value), message, insertedAt), message.value.toString('utf8')));
+        rowMessages.push(message);
       } catch (error) {
         rejected.push({ message, error: new PermanentError(`not a storable history event: ${(error as Error).message}`, { cause: error }) });
       }
     }
-    await batcher.add(rows);
+    for (const { index, error } of await batcher.add(rows)) {
+      rejected.push({ message: rowMessages[index]!, error: new PermanentError(`ClickHouse refused the row: ${describeClickHouseError(error)}`, { cause: error }) });
+    }
     return { rejected };
   }
 }
