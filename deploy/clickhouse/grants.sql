@@ -1,6 +1,7 @@
--- The analyst account on a modern ClickHouse (SQL access control; 18.16 has none, see README).
+-- The analyst and writer accounts on a modern ClickHouse (SQL access control; 18.16 has none, see README).
 -- Applied by `applyAnalystGrants` (the migrate job does it when CLICKHOUSE_ANALYST_PASSWORD is
--- set) with {database} and {analyst_password_sha256} substituted; run it as a user with
+-- set, and then needs CLICKHOUSE_WRITER_PASSWORD too) with {database}, {analyst_password_sha256}
+-- and {writer_password_sha256} substituted; run it as a user with
 -- access_management. Every statement is idempotent: applying it again changes nothing but the
 -- password.
 --
@@ -41,3 +42,19 @@ ALTER USER analyst IDENTIFIED WITH sha256_hash BY {analyst_password_sha256};
 ALTER USER analyst SETTINGS readonly = 1, max_execution_time CHANGEABLE_IN_READONLY;
 GRANT sophon_analyst TO analyst;
 ALTER USER analyst DEFAULT ROLE sophon_analyst;
+
+-- The writers' account: the analytics writer and the registration worker log in as it, not as
+-- the administrator the image creates (all privileges, with grant option), which stays with the
+-- migrate job. It may insert and read the two tables they write and nothing else: no DDL (DROP,
+-- ALTER, CREATE, TRUNCATE), no other table (schema_migrations included), no grant option. SELECT
+-- because the registration worker looks its decisions up, and a writer may check what it stored.
+-- Not readonly: an insert is a write. Needs {writer_password_sha256}.
+CREATE ROLE IF NOT EXISTS sophon_writer;
+
+GRANT SELECT, INSERT ON {database}.history_events TO sophon_writer;
+GRANT SELECT, INSERT ON {database}.registrations TO sophon_writer;
+
+CREATE USER IF NOT EXISTS writer IDENTIFIED WITH sha256_hash BY {writer_password_sha256};
+ALTER USER writer IDENTIFIED WITH sha256_hash BY {writer_password_sha256};
+GRANT sophon_writer TO writer;
+ALTER USER writer DEFAULT ROLE sophon_writer;

@@ -145,8 +145,8 @@ describe('Grafana dashboard deploy/grafana/dashboards/sophon-pipeline.json', () 
 
       // chdb always runs as `default` and has no SQL user storage: give `default` the role's
       // GRANTs from grants.sql and readonly = 1 through users.xml (as packages/clickhouse's chdb test does).
-      const grants = (await readAnalystGrants({ database: DATABASE, analystPassword: 'unused' }))
-        .filter((statement) => statement.startsWith('GRANT SELECT'))
+      const grants = (await readAnalystGrants({ database: DATABASE, analystPassword: 'unused', writerPassword: 'unused' }))
+        .filter((statement) => statement.startsWith('GRANT SELECT') && statement.endsWith(` TO ${ANALYST_ROLE}`))
         .map((statement) => statement.replace(new RegExp(`\\s+TO ${ANALYST_ROLE}$`), ''));
       const usersXml = join(dir, 'users.xml');
       await writeFile(

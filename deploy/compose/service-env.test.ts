@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
-import { ANALYST_USER, DEFAULT_MIGRATIONS_DIR, readAnalystGrants } from '@sophon/clickhouse';
+import { ANALYST_USER, DEFAULT_MIGRATIONS_DIR, readAnalystGrants, WRITER_ROLE, WRITER_USER } from '@sophon/clickhouse';
 import { readTopicDefinitions } from '@sophon/kafka';
 import { analyticsWriterEnv, loadAnalyticsWriterConfig } from '../../services/analytics-writer/src/config.js';
 import { gatewayEnv, loadGatewayConfig } from '../../services/gateway/src/config.js';
@@ -145,12 +145,19 @@ describe('hosts and ports: every address is a service of the file, listening the
 
   test('ClickHouse and MinIO: URLs and credentials match the servers', () => {
     const server = envOf('clickhouse');
+    const migrate = configOf('clickhouse-migrate');
+    // The administrator the image creates runs the migrate job only; the writers log in as the
+    // least-privileged writer that job creates from grants.sql, with the password it was given.
+    assert.equal(migrate.CLICKHOUSE_USER, server.CLICKHOUSE_USER);
+    assert.equal(migrate.CLICKHOUSE_PASSWORD, server.CLICKHOUSE_PASSWORD);
     for (const name of ['clickhouse-migrate', 'analytics-writer', 'registration-worker']) {
       const config = configOf(name);
       assertReaches(config.CLICKHOUSE_URL as string, name);
-      assert.equal(config.CLICKHOUSE_USER, server.CLICKHOUSE_USER, name);
-      assert.equal(config.CLICKHOUSE_PASSWORD, server.CLICKHOUSE_PASSWORD, name);
       assert.equal(config.CLICKHOUSE_DATABASE, DATABASE, name);
+      if (name === 'clickhouse-migrate') continue;
+      assert.equal(config.CLICKHOUSE_USER, WRITER_USER, `${name} is not the administrator`);
+      assert.equal(config.CLICKHOUSE_PASSWORD, migrate.CLICKHOUSE_WRITER_PASSWORD, name);
+      assert.notEqual(config.CLICKHOUSE_PASSWORD, server.CLICKHOUSE_PASSWORD, name);
     }
     const store = configOf('image-store');
     const endpoint = store.S3_ENDPOINT as { endPoint: string; port: number };
@@ -330,11 +337,18 @@ describe('one source of truth: the jobs use what the local stack and the tests u
   });
 
   test('analyst: grants.sql creates ANALYST_USER, whom Grafana logs in as', async () => {
-    const statements = await readAnalystGrants({ database: DATABASE, analystPassword: 'x' });
+    const statements = await readAnalystGrants({ database: DATABASE, analystPassword: 'x', writerPassword: 'y' });
     assert.ok(statements.some((statement) => statement.startsWith(`CREATE USER IF NOT EXISTS ${ANALYST_USER} `)));
     // Grafana's data source sets max_execution_time on every query: the analyst may change that one setting.
     assert.ok(statements.some((statement) => statement.startsWith(`ALTER USER ${ANALYST_USER} SETTINGS readonly = 1, max_execution_time CHANGEABLE_IN_READONLY`)));
     assert.ok(compose.services.clickhouse!.volumes!.some((volume) => volume.startsWith('./deploy/clickhouse/config.d/sophon.xml:/etc/clickhouse-server/config.d/')));
     assert.match(readFileSync(`${ROOT}deploy/clickhouse/config.d/sophon.xml`, 'utf8'), /<settings_constraints_replace_previous>true<\/settings_constraints_replace_previous>/);
+  });
+
+  test('writer: grants.sql creates WRITER_USER, whom the analytics writer and the registration worker log in as', async () => {
+    const statements = await readAnalystGrants({ database: DATABASE, analystPassword: 'x', writerPassword: 'y' });
+    assert.ok(statements.some((statement) => statement.startsWith(`CREATE USER IF NOT EXISTS ${WRITER_USER} `)));
+    assert.ok(statements.includes(`GRANT ${WRITER_ROLE} TO ${WRITER_USER}`));
+    assert.ok(configOf('clickhouse-migrate').CLICKHOUSE_WRITER_PASSWORD, 'the migrate job sets the writer’s password');
   });
 });

@@ -9,11 +9,22 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Session } from 'chdb';
 import { createLogger } from '@sophon/logger';
-import { ANALYST_ROLE, insertRows, migrate, readAnalystGrants, readMigrations } from '../src/index.js';
+import { ANALYST_ROLE, insertRows, migrate, readAnalystGrants, readMigrations, WRITER_ROLE, WRITER_USER } from '../src/index.js';
 import { chdbAsClient, selectRows } from './chdb-client.js';
 import { ANALYST_VIEWS, assertAnalystViews, DATABASE, historyEventRows, insertBatches, readmeExampleQueries, registrationRows, SERVER_TIMEZONE, UNIQUE_EVENTS } from './fixtures.js';
 
 const logger = createLogger({ service: 'clickhouse-test', level: 'silent' });
+const PASSWORDS = { analystPassword: 'analyst-secret', writerPassword: 'writer-secret' };
+const DENIED = /ACCESS_DENIED|Not enough privileges/;
+
+/** The GRANTs grants.sql gives `role`, without their `TO role`: what a users.xml user can hold. */
+async function roleGrants(role: string): Promise<string[]> {
+  const grants = (await readAnalystGrants({ database: DATABASE, ...PASSWORDS }))
+    .filter((statement) => statement.startsWith('GRANT ') && statement.endsWith(` TO ${role}`))
+    .map((statement) => statement.replace(new RegExp(`\\s+TO ${role}$`), ''));
+  assert.ok(grants.every((grant) => !grant.includes(' TO ')));
+  return grants;
+}
 
 describe('current ClickHouse (chdb)', () => {
   let dir: string;
@@ -65,7 +76,7 @@ describe('current ClickHouse (chdb)', () => {
   });
 
   it('parses every statement of grants.sql', async () => {
-    const statements = await readAnalystGrants({ database: DATABASE, analystPassword: 'analyst-secret' });
+    const statements = await readAnalystGrants({ database: DATABASE, ...PASSWORDS });
     assert.ok(statements.length > ANALYST_VIEWS.length);
     // chdb has no writable user storage (CREATE USER fails with ACCESS_STORAGE_FOR_INSERTION_NOT_FOUND),
     // so the statements are parsed here and their GRANTs enforced below through users.xml.
@@ -73,29 +84,9 @@ describe('current ClickHouse (chdb)', () => {
   });
 
   it('lets a user holding the analyst role’s grants read the views, but not feature vectors, other tables or writes', async () => {
-    const grants = await readAnalystGrants({ database: DATABASE, analystPassword: 'analyst-secret' });
-    const roleGrants = grants
-      .filter((statement) => statement.startsWith('GRANT SELECT'))
-      .map((statement) => statement.replace(new RegExp(`\\s+TO ${ANALYST_ROLE}$`), ''));
-    assert.equal(roleGrants.length, ANALYST_VIEWS.length + 2);
-    assert.ok(roleGrants.every((grant) => !grant.includes(' TO ')));
-
-    // chdb always runs as `default`: give `default` exactly the role's grants and readonly=1.
-    const usersXml = join(dir, 'analyst-users.xml');
-    await writeFile(
-      usersXml,
-      `<clickhouse>
-  <profiles><default/><analyst><readonly>1</readonly></analyst></profiles>
-  <users><default><password></password><networks><ip>::/0</ip></networks><profile>analyst</profile><quota>default</quota>
-    <grants>${roleGrants.map((grant) => `<query>${escapeXml(grant)}</query>`).join('')}</grants>
-  </default></users>
-  <quotas><default/></quotas>
-</clickhouse>`,
-    );
-    const configXml = join(dir, 'analyst-config.xml');
-    await writeFile(configXml, `<clickhouse><users_config>${escapeXml(usersXml)}</users_config></clickhouse>`);
-    session.close();
-    session = new Session(join(dir, 'data'), { connectionArgs: [`--config-file=${configXml}`] });
+    const grants = (await roleGrants(ANALYST_ROLE)).filter((statement) => statement.startsWith('GRANT SELECT'));
+    assert.equal(grants.length, ANALYST_VIEWS.length + 2);
+    await reopenAs('analyst', '<readonly>1</readonly>', grants);
 
     assert.equal(session.query(`SELECT getSetting('readonly')`, 'TSV').trim(), '1');
     for (const view of ANALYST_VIEWS) {
@@ -106,14 +97,77 @@ describe('current ClickHouse (chdb)', () => {
     for (const example of await readmeExampleQueries()) assert.doesNotThrow(() => session.query(example), example);
     assert.equal(count(`SELECT count() AS n FROM ${DATABASE}.history_events WHERE identity_id = 'emp-1'`), 3, 'granted columns stay readable');
 
-    const denied = /ACCESS_DENIED|Not enough privileges/;
-    assert.throws(() => session.query(`SELECT feature FROM ${DATABASE}.history_events`), denied);
-    assert.throws(() => session.query(`SELECT * FROM ${DATABASE}.history_events`), denied);
-    assert.throws(() => session.query(`SELECT sum(length(feature)) FROM ${DATABASE}.history_events`), denied);
-    assert.throws(() => session.query(`SELECT * FROM ${DATABASE}.schema_migrations`), denied);
+    assert.throws(() => session.query(`SELECT feature FROM ${DATABASE}.history_events`), DENIED);
+    assert.throws(() => session.query(`SELECT * FROM ${DATABASE}.history_events`), DENIED);
+    assert.throws(() => session.query(`SELECT sum(length(feature)) FROM ${DATABASE}.history_events`), DENIED);
+    assert.throws(() => session.query(`SELECT * FROM ${DATABASE}.schema_migrations`), DENIED);
     assert.throws(() => session.query(`INSERT INTO ${DATABASE}.registrations (event_id) VALUES ('x')`), /ACCESS_DENIED|Not enough privileges|readonly/);
     assert.throws(() => session.query(`CREATE VIEW ${DATABASE}.v_mine AS SELECT feature FROM ${DATABASE}.history_events`), /ACCESS_DENIED|Not enough privileges|readonly/);
   });
+
+  it('lets a user holding the writer role’s grants insert into and read its two tables, and nothing more', async () => {
+    const statements = await readAnalystGrants({ database: DATABASE, ...PASSWORDS });
+    assert.ok(statements.some((statement) => statement.startsWith(`CREATE USER IF NOT EXISTS ${WRITER_USER} IDENTIFIED WITH sha256_hash BY `)));
+    assert.ok(statements.includes(`GRANT ${WRITER_ROLE} TO ${WRITER_USER}`));
+    const grants = await roleGrants(WRITER_ROLE);
+    assert.ok(grants.every((grant) => !/WITH GRANT OPTION|ALL|ON \*\./i.test(grant)), 'no grant option, no wildcard');
+    // Not readonly: a refusal below comes from the grants, not from readonly.
+    await reopenAs('writer', '', grants);
+    assert.equal(session.query(`SELECT getSetting('readonly')`, 'TSV').trim(), '0');
+
+    const client = chdbAsClient(session);
+    const count = (sql: string) => Number(selectRows(session, sql)[0]?.['n']);
+    const events = count(`SELECT count() AS n FROM ${DATABASE}.history_events`);
+    const decisions = count(`SELECT count() AS n FROM ${DATABASE}.registrations`);
+    const [event] = historyEventRows();
+    const [decision] = registrationRows();
+    assert.ok(event && decision);
+    await insertRows(client, `${DATABASE}.history_events`, [{ ...event, event_id: 'writer-test-event' }]);
+    await insertRows(client, `${DATABASE}.registrations`, [{ ...decision, event_id: 'writer-test-event' }]);
+    assert.equal(count(`SELECT count() AS n FROM ${DATABASE}.history_events`), events + 1);
+    assert.equal(count(`SELECT count() AS n FROM ${DATABASE}.registrations`), decisions + 1);
+    assert.equal(count(`SELECT count() AS n FROM ${DATABASE}.registrations WHERE event_id = 'writer-test-event'`), 1, 'the registration worker’s lookup');
+
+    const refused = [
+      `DROP TABLE ${DATABASE}.history_events`,
+      `DROP TABLE ${DATABASE}.registrations`,
+      `TRUNCATE TABLE ${DATABASE}.registrations`,
+      `DROP DATABASE ${DATABASE}`,
+      `ALTER TABLE ${DATABASE}.history_events ADD COLUMN sneaky String`,
+      `ALTER TABLE ${DATABASE}.history_events DELETE WHERE 1`,
+      `ALTER TABLE ${DATABASE}.registrations DROP PARTITION 202405`,
+      `CREATE TABLE ${DATABASE}.mine (x UInt8) ENGINE = Memory`,
+      `CREATE DATABASE writer_own`,
+      `CREATE VIEW ${DATABASE}.v_mine AS SELECT feature FROM ${DATABASE}.history_events`,
+      `INSERT INTO ${DATABASE}.schema_migrations (version) VALUES (999)`,
+      `SELECT * FROM ${DATABASE}.schema_migrations`,
+      `SELECT * FROM ${DATABASE}.v_events`,
+      `GRANT SELECT ON ${DATABASE}.history_events TO default`,
+      `GRANT INSERT ON ${DATABASE}.schema_migrations TO default`,
+      `CREATE USER intruder`,
+    ];
+    for (const sql of refused) assert.throws(() => session.query(sql), DENIED, sql);
+    assert.equal(count(`SELECT count() AS n FROM ${DATABASE}.history_events`), events + 1, 'nothing was dropped');
+  });
+
+  /** chdb always runs as `default`: reopens the session with `default` holding exactly these grants and profile settings. */
+  async function reopenAs(name: string, profileSettings: string, grants: string[]): Promise<void> {
+    const usersXml = join(dir, `${name}-users.xml`);
+    await writeFile(
+      usersXml,
+      `<clickhouse>
+  <profiles><default/><${name}>${profileSettings}</${name}></profiles>
+  <users><default><password></password><networks><ip>::/0</ip></networks><profile>${name}</profile><quota>default</quota>
+    <grants>${grants.map((grant) => `<query>${escapeXml(grant)}</query>`).join('')}</grants>
+  </default></users>
+  <quotas><default/></quotas>
+</clickhouse>`,
+    );
+    const configXml = join(dir, `${name}-config.xml`);
+    await writeFile(configXml, `<clickhouse><users_config>${escapeXml(usersXml)}</users_config></clickhouse>`);
+    session.close();
+    session = new Session(join(dir, 'data'), { connectionArgs: [`--config-file=${configXml}`] });
+  }
 });
 
 function escapeXml(text: string): string {

@@ -102,7 +102,10 @@ describe('ClickHouse 18.16', () => {
       await assert.rejects(insertRows(analyst, 'history_events', historyEventRows().slice(0, 1)), /readonly/i);
       await assert.rejects(analyst.command({ query: 'DROP TABLE history_events' }), /readonly/i);
       await assert.rejects(analyst.command({ query: 'CREATE VIEW v_mine AS SELECT 1' }), /readonly/i);
-      await assert.rejects(analyst.query({ query: 'SELECT 1', clickhouse_settings: { max_threads: 1 } }).then((r) => r.text()), /readonly/i);
+      // A readonly user may "set" a setting to its current value: pick one that is a change everywhere.
+      const [current] = await select(`SELECT value FROM system.settings WHERE name = 'max_memory_usage'`, analyst);
+      assert.ok(current && current['value'] !== '12345678', 'the setting below is a change on this server');
+      await assert.rejects(analyst.query({ query: 'SELECT 1', clickhouse_settings: { max_memory_usage: '12345678' } }).then((r) => r.text()), /readonly/i);
       await assert.rejects(select('SELECT count() FROM default.private_notes', analyst), /Access denied/i);
       await assert.rejects(
         createClickHouseClient({ url: server.url, username: 'analyst', password: 'wrong', database: DATABASE }, logger).query({ query: 'SELECT 1' }),
@@ -110,7 +113,7 @@ describe('ClickHouse 18.16', () => {
       );
 
       await assert.rejects(
-        applyAnalystGrants({ client: admin, database: DATABASE, analystPassword: ANALYST_PASSWORD, logger }),
+        applyAnalystGrants({ client: admin, database: DATABASE, analystPassword: ANALYST_PASSWORD, writerPassword: 'writer-secret', logger }),
         /ClickHouse 18\.16\.1 has no SQL access control: define the analyst in users\.xml/,
       );
 

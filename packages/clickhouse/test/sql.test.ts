@@ -149,14 +149,17 @@ describe('analyst account', () => {
     assert.deepEqual(legacyAnalystUser({ password: 'p' }), { name: 'analyst', password: 'p', profile: 'readonly', databases: ['sophon'] });
   });
 
-  it('renders grants.sql with the database and only a hash of the password', async () => {
-    const statements = await readAnalystGrants({ database: 'sophon-prod', analystPassword: 'correct horse' });
+  it('renders grants.sql with the database and only hashes of the passwords', async () => {
+    const statements = await readAnalystGrants({ database: 'sophon-prod', analystPassword: 'correct horse', writerPassword: 'battery staple' });
     const text = statements.join('\n');
-    assert.doesNotMatch(text, /correct horse/);
+    assert.doesNotMatch(text, /correct horse|battery staple/);
+    assert.match(text, /CREATE USER IF NOT EXISTS writer IDENTIFIED WITH sha256_hash BY '[0-9a-f]{64}'/);
+    assert.match(text, /GRANT SELECT, INSERT ON `sophon-prod`\.history_events TO sophon_writer/);
     assert.match(text, /IDENTIFIED WITH sha256_hash BY '[0-9a-f]{64}'/);
     assert.match(text, /GRANT SELECT ON `sophon-prod`\.v_events TO sophon_analyst/);
     assert.doesNotMatch(text, /[{}]/);
     assert.doesNotMatch(text, /\bfeature\b/, 'feature is never granted');
-    await assert.rejects(readAnalystGrants({ database: 'sophon', analystPassword: '' }), /cannot be empty/);
+    await assert.rejects(readAnalystGrants({ database: 'sophon', analystPassword: '', writerPassword: 'w' }), /analyst password cannot be empty/);
+    await assert.rejects(readAnalystGrants({ database: 'sophon', analystPassword: 'a', writerPassword: '' }), /writer password cannot be empty/);
   });
 });

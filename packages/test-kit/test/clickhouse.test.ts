@@ -107,7 +107,11 @@ describe('startClickHouse', () => {
       const create = await query(server.url, 'CREATE TABLE events.other (id UInt32) ENGINE = Memory', analyst);
       assert.notEqual(create.status, 200);
       assert.match(create.body, /readonly/);
-      const withSetting = await query(`${server.url}/?max_threads=1`, 'SELECT 1', analyst);
+      // ClickHouse lets readonly users "set" a setting to the value it already has, so the value
+      // must differ from the current one on every machine (max_threads=1 equals the default on one core).
+      const current = await queryOk(server.url, `SELECT value FROM system.settings WHERE name = 'max_memory_usage' FORMAT TSV`, analyst);
+      assert.notEqual(current.trim(), '12345678', 'the setting below is a change on this server');
+      const withSetting = await query(`${server.url}/?max_memory_usage=12345678`, 'SELECT 1', analyst);
       assert.notEqual(withSetting.status, 200);
       assert.match(withSetting.body, /readonly/);
       const otherDatabase = await query(server.url, 'SELECT count() FROM system.one', analyst);
