@@ -15,6 +15,17 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 export const BUCKET = 'sophon-events';
 export const DATABASE = 'sophon';
 
+/**
+ * Partitions per topic on the mock broker. It keeps only the newest ~5 MB of each partition
+ * (librdkafka's mock drops older record batches; the size cannot be set), so a consumer that
+ * falls further behind than partitions × 5 MB loses messages (the consumers then log
+ * "offsets lost" and count consumer_offset_out_of_range_total). Pictures are most of the bytes:
+ * `pnpm simulate` at full rate sends ~10 MB/s of them, and 64 partitions keep ~320 MB (about half
+ * a minute of that) for the image store to catch up on. Other topics: 8 partitions, ~40 MB each.
+ */
+export const LOCAL_PARTITIONS: Readonly<Record<string, number>> = { 'event-images': 64 };
+const DEFAULT_LOCAL_PARTITIONS = 8;
+
 export type ServiceName = 'gateway' | 'image-store' | 'analytics-writer' | 'registration-worker';
 const ENTRIES: Record<ServiceName | 'migrate', string> = {
   gateway: 'services/gateway/src/main.ts',
@@ -65,7 +76,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
   const analystPassword = options.analystPassword ?? 'analyst-dev-password';
   const topics = readTopicDefinitions(`${root}deploy/kafka/topics.json`);
   const [kafka, clickhouse, s3] = await Promise.all([
-    startKafka({ port: options.kafkaPort, topics: Object.fromEntries(topics.map((t) => [t.name, 4])) }),
+    startKafka({ port: options.kafkaPort, topics: Object.fromEntries(topics.map((t) => [t.name, LOCAL_PARTITIONS[t.name] ?? DEFAULT_LOCAL_PARTITIONS])) }),
     startClickHouse({ users: [legacyAnalystUser({ password: analystPassword, database: DATABASE })] }),
     startS3({ buckets: [BUCKET] }),
   ]);
@@ -85,7 +96,9 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
 
   const gatewayPort = options.gatewayPort ?? (await freePort());
   const env: Record<ServiceName, Record<string, string>> = {
-    gateway: { GATEWAY_PORT: String(gatewayPort), GATEWAY_DEVICE_TOKENS: `${token}:*` },
+    // One fleet token for the simulator's many boxes, all from this address: the per-token request
+    // rate that guards a real site would throttle the simulator and the benchmarks.
+    gateway: { GATEWAY_PORT: String(gatewayPort), GATEWAY_DEVICE_TOKENS: `${token}:*`, GATEWAY_RATE_LIMIT_REQUESTS: '1000000' },
     'image-store': { S3_ENDPOINT: s3.url, S3_ACCESS_KEY: s3.accessKey, S3_SECRET_KEY: s3.secretKey, S3_REGION: s3.region, S3_BUCKET: BUCKET },
     'analytics-writer': { ...clickhouseVars, ANALYTICS_FLUSH_INTERVAL_MS: '200' },
     'registration-worker': clickhouseVars,

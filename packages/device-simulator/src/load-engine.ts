@@ -264,16 +264,20 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   };
 }
 
-/** Accepted and rejected events of a 2xx answer: a batch says so in its body, a single event is accepted. */
+/**
+ * Accepted and quarantined ("rejected" here) events of a 2xx answer: the gateway answers 200 for
+ * invalid events too once they are quarantined, and says so per event (`status: "quarantined"`,
+ * a batch counts them in `quarantined`).
+ */
 function batchOutcome(request: UploadRequest, text: string): { accepted: number; rejected: number } {
-  if (!request.batch) return { accepted: request.events, rejected: 0 };
   try {
-    const data = (JSON.parse(text) as { data?: { accepted?: unknown; rejected?: unknown } }).data;
+    const data = (JSON.parse(text) as { data?: { accepted?: unknown; quarantined?: unknown; status?: unknown } }).data;
+    if (!request.batch) return data?.status === 'quarantined' ? { accepted: 0, rejected: request.events } : { accepted: request.events, rejected: 0 };
     const accepted = Number(data?.accepted);
-    const rejected = Number(data?.rejected);
+    const rejected = Number(data?.quarantined);
     if (Number.isInteger(accepted) && Number.isInteger(rejected)) return { accepted, rejected };
   } catch {
-    // Not the gateway's batch answer (a bare test server): every event counts as accepted.
+    // Not the gateway's answer (a bare test server): every event counts as accepted.
   }
   return { accepted: request.events, rejected: 0 };
 }

@@ -79,15 +79,27 @@ test('a timed run abandons the uploads still waiting for their retry when it end
   assert.equal(result.statuses['429'], result.eventsSent);
 });
 
-test('refusals other than 503/429 are final, counted by status; a batch reports its own rejects', async () => {
+test('refusals other than 503/429 are final, counted by status; a batch reports its own quarantined events', async () => {
   attempts.clear();
   answerFor = (id) =>
-    Number(id.slice(1)) % 2 === 0 ? { status: 400 } : { status: 200, body: JSON.stringify({ data: { accepted: 3, rejected: 2, events: [] } }) };
+    Number(id.slice(1)) % 2 === 0 ? { status: 400 } : { status: 200, body: JSON.stringify({ data: { accepted: 3, quarantined: 2, events: [] } }) };
   const result = await runLoad({ url, source: numberedUploads(5), concurrency: 3, events: 20 });
   assert.equal(result.requests, 4);
   assert.equal(result.eventsAccepted, 6);
   assert.equal(result.eventsRejected, 14);
   assert.deepEqual(result.rejectedByStatus, { '400': 10, '200': 4 });
+});
+
+test('a single event answered 200 but quarantined counts as rejected, not accepted', async () => {
+  attempts.clear();
+  answerFor = (id) =>
+    Number(id.slice(1)) % 2 === 0
+      ? { status: 200, body: JSON.stringify({ data: { status: 'quarantined', errors: [{ pointer: '/score', message: 'must be a number' }] } }) }
+      : { status: 200, body: JSON.stringify({ data: { status: 'accepted', event_id: '0'.repeat(32) } }) };
+  const result = await runLoad({ url, source: numberedUploads(1), concurrency: 1, events: 4 });
+  assert.equal(result.eventsAccepted, 2);
+  assert.equal(result.eventsRejected, 2);
+  assert.deepEqual(result.rejectedByStatus, { '200': 2 });
 });
 
 test('connection errors are retried and counted by their code', async () => {

@@ -3,7 +3,8 @@ export { ContractError } from './errors.js';
 export type { OutboundMessage, ParseContext, ParseResult, UploadAdapter } from './adapter.js';
 export { DEFAULT_TOPICS, type Topics } from './topics.js';
 export { HEADERS, SCHEMA_VERSION } from './headers.js';
-export { buildQuarantineMessage, type QuarantineInput, type QuarantineMessage } from './quarantine.js';
+export { buildQuarantineMessage, MAX_QUARANTINE_RECORD_BYTES, type QuarantineInput, type QuarantineMessage } from './quarantine.js';
+export { MAX_KEPT_STRING_CHARS, type OmittedValue } from './quarantine-raw.js';
 export { jsonPointer } from './json-pointer.js';
 export {
   decodePicture,
@@ -35,7 +36,7 @@ export {
   type PictureKind,
   type WantAction,
 } from './history-event/types.js';
-export { normaliseHistoryEvent, type DecodedPicture, type NormaliseResult } from './history-event/normalise.js';
+export { claimedDevSno, normaliseHistoryEvent, type DecodedPicture, type NormaliseResult } from './history-event/normalise.js';
 export { deriveEventId, EVENT_ID_DERIVATION } from './history-event/event-id.js';
 export { keySafeDevSno, objectKeyFor } from './history-event/object-key.js';
 export {

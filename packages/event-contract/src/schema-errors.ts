@@ -12,18 +12,24 @@ import { describeValue } from './values.js';
 export function schemaErrorsToFieldErrors(
   errors: readonly ErrorObject[] | null | undefined,
   expectations: ReadonlyMap<object, string>,
+  limit = Number.POSITIVE_INFINITY,
 ): FieldError[] {
   const all = errors ?? [];
   // An enum says everything a type error on the same value would.
   const enumPaths = new Set(all.filter((error) => error.keyword === 'enum').map((error) => error.instancePath));
   const relevant = all.filter((error) => !(error.keyword === 'type' && enumPaths.has(error.instancePath)));
-  return relevant.map((error) => {
-    if (error.keyword === 'required') {
-      return { pointer: error.instancePath + jsonPointer(String(error.params['missingProperty'])), message: 'is required' };
-    }
-    const expected = (error.parentSchema && expectations.get(error.parentSchema)) ?? genericExpectation(error);
-    return { pointer: error.instancePath, message: `${expected} (got ${observed(error)})` };
-  });
+  // A 150 000-item array of wrong values gives as many errors: describe only the first `limit`.
+  const described = relevant.slice(0, Math.max(0, limit)).map((error) => describeError(error, expectations));
+  if (relevant.length > described.length) described.push({ pointer: '', message: `${relevant.length - described.length} more errors not shown` });
+  return described;
+}
+
+function describeError(error: ErrorObject, expectations: ReadonlyMap<object, string>): FieldError {
+  if (error.keyword === 'required') {
+    return { pointer: error.instancePath + jsonPointer(String(error.params['missingProperty'])), message: 'is required' };
+  }
+  const expected = (error.parentSchema && expectations.get(error.parentSchema)) ?? genericExpectation(error);
+  return { pointer: error.instancePath, message: `${expected} (got ${observed(error)})` };
 }
 
 const ARTICLES: Record<string, string> = { array: 'an array', integer: 'an integer', object: 'an object' };

@@ -167,6 +167,21 @@ describe('createHistoryEventAdapter', () => {
     });
   });
 
+  it('never throws: an unforeseen failure becomes the item\'s error (so the gateway quarantines it)', () => {
+    const hostile = sampleHistoryEvent() as Record<string, unknown>;
+    Object.defineProperty(hostile, 'score', { enumerable: true, get: () => { throw new RangeError('boom'); } });
+    assert.deepEqual(adapter.parse(hostile, { receivedAt: 1 }), { ok: false, errors: [{ pointer: '', message: 'could not be read: boom' }] });
+  });
+
+  it('tells the device an item claims without decoding it: dev_sno, else the ep_id prefix', () => {
+    assert.equal(adapter.claimedDevSno(sampleHistoryEvent()), SAMPLE_DEV_SNO);
+    assert.equal(adapter.claimedDevSno({ ext_data: { dev_sno: '', ep_id: 'BOX-B__10.0.0.1' } }), 'BOX-B');
+    assert.equal(adapter.claimedDevSno({ ext_data: { dev_sno: null, ep_id: 'BOX-C__10.0.0.1', spot_pic: '@@not base64' } }), 'BOX-C');
+    for (const unclaimed of [null, 42, [], {}, { ext_data: 'BOX-B' }, { ext_data: { ep_id: 'no-separator' } }, { ext_data: { dev_sno: 7 } }]) {
+      assert.equal(adapter.claimedDevSno(unclaimed), undefined, JSON.stringify(unclaimed));
+    }
+  });
+
   it('publishes to the configured topics (DEFAULT_TOPICS here)', () => {
     const defaults = createHistoryEventAdapter({ topics: DEFAULT_TOPICS, maxPictureBytes: 1024 });
     const result = defaults.parse(sampleHistoryEvent(), { receivedAt: 1 });

@@ -15,13 +15,14 @@ describe('event id', () => {
   it('follows the documented derivation', () => {
     const face = tinyImage('jpeg', 128);
     const canonical = JSON.stringify([
-      'history-event/v1',
+      'history-event/v2',
       SAMPLE_DEV_SNO,
       `${SAMPLE_DEV_SNO}__${SAMPLE_DEVICE_IP}`,
       1565771454932,
       '13435454',
       [100, 120, 180, 220],
       createHash('sha256').update(face).digest('hex'),
+      0,
     ]);
     assert.equal(idOf(), createHash('sha256').update(canonical).digest('hex').slice(0, 32));
     const { event, pictures } = normalised(sampleHistoryEvent());
@@ -57,6 +58,19 @@ describe('event id', () => {
     const bare = { ext_data: { info: undefined, recognize_face: undefined } };
     assert.equal(idOf(bare), idOf(bare));
     assert.notEqual(idOf(bare), idOf());
+  });
+
+  it('tells apart twin faces of one frame (no crop, no box, one identity) by their order in the upload', () => {
+    const twin = () => sampleHistoryEvent({ ext_data: { info: undefined, recognize_face: undefined } });
+    const upload = () => {
+      const sameUpload = new Map<string, number>();
+      return [twin(), twin(), sampleHistoryEvent()].map((raw) => normalised(raw, { receivedAt: 1, sameUpload }).eventId);
+    };
+    const [first, second, other] = upload();
+    assert.notEqual(first, second);
+    assert.deepEqual(upload(), [first, second, other], 'the same upload re-sent gets the same ids');
+    assert.equal(first, idOf({ ext_data: { info: undefined, recognize_face: undefined } }), 'the first twin keeps the id it has when sent alone');
+    assert.equal(other, idOf(), 'an event without a twin is not affected');
   });
 
   it('differs between devices and edge points', () => {

@@ -78,6 +78,12 @@ describe('normaliseHistoryEvent: the event as a whole', () => {
     assert.deepEqual(errors[0], { pointer: '/ext_data/info/feature/0', message: 'must be a number (got "x")' });
     assert.deepEqual(errors[100], { pointer: '', message: '412 more errors not shown' });
   });
+
+  it('reports 150 000 schema errors as 100 and a count, without throwing (no spread of them all)', () => {
+    const { errors } = failed(sampleHistoryEvent({ ext_data: { info: { feature: Array.from({ length: 150_000 }, () => 'x') } } }));
+    assert.equal(errors.length, 101);
+    assert.deepEqual(errors[100], { pointer: '', message: '149901 more errors not shown' });
+  });
 });
 
 describe('normaliseHistoryEvent: timestamp', () => {

@@ -9,6 +9,11 @@ export interface KafkaSettings {
   /** Per-request timeout towards the broker. */
   requestTimeoutMs?: number;
   connectionTimeoutMs?: number;
+  /**
+   * kafkajs' own retries of connections and requests. Its default waits up to ~30 s, which is
+   * fine for consumers; a producer answering devices wants to fail within seconds.
+   */
+  retry?: { retries: number; initialRetryTime: number; maxRetryTime: number };
 }
 
 /** How long kafkajs waits for any answer from a broker (producers ask the broker to answer well before). */
@@ -23,6 +28,7 @@ export function createKafkaClient(settings: KafkaSettings, logger: Logger): Kafk
     sasl: settings.sasl,
     requestTimeout: settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     connectionTimeout: settings.connectionTimeoutMs ?? 3_000,
+    ...(settings.retry ? { retry: settings.retry } : {}),
     logLevel: logLevel.INFO,
     logCreator: () => pinoLogEntry(logger.child({ component: 'kafkajs' })),
   });

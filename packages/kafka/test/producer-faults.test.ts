@@ -12,7 +12,7 @@ import { createDurableProducer, createKafkaClient, readTopicToEnd, type Consumed
  * and acknowledges the second without writing it (librdkafka's mock does not check sequences,
  * so the check is made here on what it stored).
  */
-const logger = createLogger({ name: 'producer-faults', level: 'silent' });
+const logger = createLogger({ service: 'producer-faults', level: 'silent' });
 const REQUEST_TIMEOUT_MS = 2_000;
 let kafka: KafkaServer;
 let run = 0;

@@ -8,7 +8,7 @@ import { createDurableProducer, createKafkaClient, readTopicLimits, readTopicToE
  * Sends never hold more than a topic accepts. The mock broker has no topic configs, so the
  * limits are deploy/kafka/topics.json's, in the producer and here alike.
  */
-const logger = createLogger({ name: 'producer-limits', level: 'silent' });
+const logger = createLogger({ service: 'producer-limits', level: 'silent' });
 const TOPIC = 'history-events';
 const limit = readTopicLimits().get(TOPIC)!;
 let kafka: KafkaServer;

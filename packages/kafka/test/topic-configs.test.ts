@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Admin } from 'kafkajs';
+import type { Admin, DescribeConfigResponse } from 'kafkajs';
 import { createLogger } from '@sophon/logger';
 import { readTopicDefinitions, reconcileTopicConfigs, DEFAULT_TOPICS_FILE } from '../src/index.js';
 
@@ -8,16 +8,16 @@ import { readTopicDefinitions, reconcileTopicConfigs, DEFAULT_TOPICS_FILE } from
  * The test broker has no admin APIs, so the config update is checked at the admin seam: a
  * topic created by an older release (history-events at Kafka's 1 MiB) is brought up to the file.
  */
-const logger = createLogger({ name: 'topic-configs', level: 'silent' });
+const logger = createLogger({ service: 'topic-configs', level: 'silent' });
 
 function adminWith(current: Record<string, Record<string, string>>) {
   const altered: { name: string; configEntries: { name: string; value: string }[] }[] = [];
   const admin: Pick<Admin, 'describeConfigs' | 'alterConfigs'> = {
-    describeConfigs: async ({ resources }) => ({
+    describeConfigs: async ({ resources }): Promise<DescribeConfigResponse> => ({
       throttleTime: 0,
       resources: resources.map((resource) => ({
         errorCode: 0,
-        errorMessage: null,
+        errorMessage: '',
         resourceType: resource.type,
         resourceName: resource.name,
         configEntries: Object.entries(current[resource.name] ?? {}).map(([configName, configValue]) => ({

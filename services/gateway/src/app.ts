@@ -3,11 +3,14 @@ import express from 'express';
 import type { UploadAdapter } from '@sophon/event-contract';
 import type { Logger } from '@sophon/logger';
 import { opsRoutes, type ReadinessCheck, type Registry } from '@sophon/ops-http';
+import { refuseEncodedBodies } from './http/content-encoding.js';
 import type { DeviceAuthenticator } from './http/device-auth.js';
 import { errorBody, HttpError } from './http/http-error.js';
 import { inflightGate } from './http/inflight-gate.js';
 import { rawBodyReader, readUpload, UnreadableUpload, type UploadLimits } from './http/read-upload.js';
+import { requestRateLimit } from './http/request-rate-limit.js';
 import type { UploadHandler } from './ingest/handle-upload.js';
+import { isStrictRequest } from './ingest/upload-answer.js';
 import type { GatewayMetrics } from './metrics.js';
 
 /** Upload routes: paths a box may be configured with, and the adapter that reads what it posts. */
@@ -19,7 +22,7 @@ export interface UploadRoute {
 
 export interface GatewayAppDeps {
   routes: UploadRoute[];
-  limits: UploadLimits & { maxInflightBytes: number; retryAfterSeconds: number };
+  limits: UploadLimits & { maxInflightBytes: number; retryAfterSeconds: number; requestsPerWindow: number; windowSeconds: number };
   authenticate: DeviceAuthenticator;
   readiness: ReadinessCheck[];
   isAccepting: () => boolean;
@@ -30,6 +33,9 @@ export interface GatewayAppDeps {
 
 export function createGatewayApp(deps: GatewayAppDeps): Express {
   const app = express();
+  // Only the exact paths are routes: case variants and trailing slashes are 404s, not new spellings.
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
@@ -42,16 +48,24 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
 
   const gate = inflightGate({ ...deps.limits, inflightBytes: deps.metrics.inflightBytes, inflightRequests: deps.metrics.inflightRequests });
   const readBody = rawBodyReader(deps.limits);
-  for (const route of deps.routes) {
+  const rateLimit = requestRateLimit({ requests: deps.limits.requestsPerWindow, windowSeconds: deps.limits.windowSeconds });
+  // One route per path, so the route (the metrics label) is the pattern that matched.
+  for (const [route, path] of deps.routes.flatMap((route) => route.paths.map((path) => [route, path] as const))) {
     app.post(
-      route.paths,
-      gate,
-      (req, res, next) => {
+      path,
+      // The cheap refusals, cheapest first, all before a byte of the body is read; the in-flight
+      // gate last, so a client refused here never holds budget that boxes need.
+      (_req, _res, next) => {
         if (!deps.isAccepting()) throw new HttpError(503, 'UNAVAILABLE', 'the gateway is shutting down; retry later', {}, { 'Retry-After': '5' });
-        // Authenticate before reading the body: an unknown client costs us no body bytes.
+        next();
+      },
+      refuseEncodedBodies,
+      (req, res, next) => {
         res.locals.principal = deps.authenticate(req);
         next();
       },
+      rateLimit,
+      gate,
       readBody,
       async (req, res) => {
         const context = {
@@ -59,14 +73,18 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
           receivedAt: Date.now(),
           path: req.path,
           remoteAddress: req.ip,
+          strict: isStrictRequest(req.query),
         };
         if (Buffer.isBuffer(req.body)) deps.metrics.requestBytes.inc(req.body.length);
         let body: unknown;
         try {
           body = await readUpload(req, deps.limits);
         } catch (error) {
-          if (error instanceof UnreadableUpload) await route.handle.quarantineUnreadable(error, context);
-          throw error;
+          if (!(error instanceof UnreadableUpload)) throw error;
+          req.body = undefined;
+          const answer = await route.handle.quarantineUnreadable(error, context);
+          sendJson(res, answer.status, answer.body);
+          return;
         }
         // The raw bytes are not needed any more: let them go now, not after a publish that may wait for Kafka.
         req.body = undefined;
@@ -95,9 +113,13 @@ function sendJson(res: Response, status: number, body: unknown): void {
   res.end(text);
 }
 
-/** The matched path (a finite set), so unknown URLs cannot blow up the metric's cardinality. */
+/**
+ * The route's pattern (a finite set), never the URL as sent: routers other than the app's may
+ * match case-insensitively, and every spelling of a path would be a series of its own.
+ */
 function routeLabel(req: Request): string {
-  return req.route ? req.baseUrl + req.path : 'unmatched';
+  const pattern: unknown = req.route?.path;
+  return typeof pattern === 'string' ? req.baseUrl + pattern : 'unmatched';
 }
 
 /** Every failure answers in the box's error style; body-parser's errors keep their status. */
@@ -106,6 +128,8 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
     const answer = toHttpError(error);
     if (answer.status >= 500 && answer.status !== 503) logger.error({ err: error, path: req.path }, 'request failed');
     if (response.headersSent) return void response.end();
+    // A refusal before the body was read: close rather than drain the rest of it to keep the connection.
+    if (!req.complete) response.set('Connection', 'close');
     response.set(answer.headers).status(answer.status).json(errorBody(answer));
   };
 }

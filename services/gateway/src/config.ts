@@ -1,6 +1,11 @@
+import { isIP } from 'node:net';
 import { env, kafkaEnv, loadConfig, loggingEnv, opsEnv, z } from '@sophon/config';
 
 const MiB = 1024 * 1024;
+
+const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+/** An IP address or a host name: what a listener binds to or a port is published on. */
+const address = () => z.string().refine((value) => isIP(value) !== 0 || HOSTNAME.test(value), 'must be an IP address (0.0.0.0, 127.0.0.1, ::) or a host name');
 
 /** Every gateway setting, from the environment, validated at start-up (README lists them). */
 export const gatewayEnv = {
@@ -8,6 +13,15 @@ export const gatewayEnv = {
   ...kafkaEnv,
   ...opsEnv,
   GATEWAY_PORT: env.port(9528),
+  /** Interface the gateway (uploads and /healthz, /metrics) listens on; unset: OPS_HOST. */
+  GATEWAY_HOST: address().optional(),
+  /**
+   * Where clients reach the gateway when that is not where it listens: in a container it listens
+   * on 0.0.0.0 and compose publishes the port on this host address. Judges exposure, below.
+   */
+  GATEWAY_PUBLISH_ADDRESS: address().optional(),
+  /** A wildcard token (token:*) or GATEWAY_AUTH=open on a non-loopback address needs this set to true. */
+  GATEWAY_ALLOW_WILDCARD_ON_LAN: env.boolean(false),
   /** "tokens" (default): every request needs a device token. "open": no auth; for a closed lab network only. */
   GATEWAY_AUTH: z.enum(['tokens', 'open']).default('tokens'),
   /** token:dev_sno pairs, comma-separated; dev_sno "*" lets the token post for any device. */
@@ -23,6 +37,12 @@ export const gatewayEnv = {
   GATEWAY_MAX_INFLIGHT_BYTES: env.integer(256 * MiB, { min: MiB }),
   /** Per device: events allowed per window, and the window. */
   GATEWAY_RATE_LIMIT_EVENTS: env.integer(1000, { min: 1 }),
+  /**
+   * Per token (per box; per client address for a wildcard token), checked before the body is read.
+   * As many as the event limit: a box's every request carries an event, so only a client that the
+   * event limit would refuse anyway (after reading its body) is refused here, cheaply.
+   */
+  GATEWAY_RATE_LIMIT_REQUESTS: env.integer(1000, { min: 1 }),
   GATEWAY_RATE_LIMIT_WINDOW_SECONDS: env.integer(10, { min: 1 }),
   GATEWAY_PUBLISH_TIMEOUT_MS: env.integer(10_000, { min: 100 }),
   /** Seconds a device is told to wait (Retry-After) when Kafka cannot take events. */

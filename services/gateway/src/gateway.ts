@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
+import { ConfigError } from '@sophon/config';
 import { createHistoryEventAdapter } from '@sophon/event-contract';
 import { createDurableProducer, createKafkaClient } from '@sophon/kafka';
 import { createShutdown, type Shutdown } from '@sophon/lifecycle';
@@ -9,6 +10,7 @@ import { createMetricsRegistry } from '@sophon/ops-http';
 import { createGatewayApp } from './app.js';
 import type { GatewayConfig } from './config.js';
 import { openAuthenticator, parseDeviceTokens, tokenAuthenticator } from './http/device-auth.js';
+import { exposureProblem } from './http/exposure.js';
 import { deviceRateLimiter } from './ingest/device-rate-limit.js';
 import { createUploadHandler } from './ingest/handle-upload.js';
 import { createGatewayMetrics } from './metrics.js';
@@ -22,11 +24,21 @@ export interface RunningGateway {
 /** Composes the gateway from its parts and starts listening; `shutdown.stop()` drains it. */
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
   const authenticate = createAuthenticator(config, logger);
+  const host = config.GATEWAY_HOST ?? config.OPS_HOST;
   const registry = createMetricsRegistry('gateway');
   const metrics = createGatewayMetrics(registry);
   const shutdown = createShutdown({ logger, timeoutMs: config.GATEWAY_SHUTDOWN_TIMEOUT_MS });
 
-  const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, requestTimeoutMs: config.KAFKA_REQUEST_TIMEOUT_MS }, logger);
+  const kafka = createKafkaClient(
+    {
+      brokers: config.KAFKA_BROKERS,
+      clientId: config.KAFKA_CLIENT_ID,
+      requestTimeoutMs: config.KAFKA_REQUEST_TIMEOUT_MS,
+      // Reconnecting is bounded so a device hears its (true) 503 within seconds when Kafka is gone.
+      retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2_000 },
+    },
+    logger,
+  );
   const producer = createDurableProducer(kafka, logger, {
     publishTimeoutMs: config.GATEWAY_PUBLISH_TIMEOUT_MS,
     ackTimeoutMs: Math.floor(config.KAFKA_REQUEST_TIMEOUT_MS / 2),
@@ -61,6 +73,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       maxJsonDepth: config.GATEWAY_MAX_JSON_DEPTH,
       maxInflightBytes: config.GATEWAY_MAX_INFLIGHT_BYTES,
       retryAfterSeconds: config.GATEWAY_RETRY_AFTER_SECONDS,
+      requestsPerWindow: config.GATEWAY_RATE_LIMIT_REQUESTS,
+      windowSeconds: config.GATEWAY_RATE_LIMIT_WINDOW_SECONDS,
     },
     authenticate,
     readiness: [{ name: 'kafka', check: () => producer.checkConnection() }],
@@ -71,7 +85,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   });
 
   const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(config.GATEWAY_PORT, config.OPS_HOST, () => resolve(listening));
+    const listening = app.listen(config.GATEWAY_PORT, host, () => resolve(listening));
     listening.once('error', reject);
   });
   server.requestTimeout = 120_000;
@@ -81,23 +95,39 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   shutdown.onStop('flush and disconnect the Kafka producer', () => producer.disconnect());
 
   const { port } = server.address() as AddressInfo;
-  const url = `http://${config.OPS_HOST === '0.0.0.0' ? '127.0.0.1' : config.OPS_HOST}:${port}`;
+  const url = `http://${urlHost(host)}:${port}`;
   logger.info({ url, routes: ['/EventServer/api/HistoryEvent', '/HistoryEvent'], auth: config.GATEWAY_AUTH }, 'gateway listening');
   return { url, server, shutdown };
 }
 
+/** Refuses (before anything starts) a wildcard token or open auth offered beyond this machine. */
 function createAuthenticator(config: GatewayConfig, logger: Logger) {
+  const fileText = config.GATEWAY_DEVICE_TOKENS_FILE ? readFileSync(config.GATEWAY_DEVICE_TOKENS_FILE, 'utf8') : undefined;
+  const tokens = config.GATEWAY_AUTH === 'tokens' ? parseDeviceTokens(config.GATEWAY_DEVICE_TOKENS, fileText) : new Map<string, string | undefined>();
+  const problem = exposureProblem({
+    auth: config.GATEWAY_AUTH,
+    wildcardToken: [...tokens.values()].includes(undefined),
+    bind: config.GATEWAY_HOST !== undefined ? { address: config.GATEWAY_HOST, variable: 'GATEWAY_HOST' } : { address: config.OPS_HOST, variable: 'OPS_HOST' },
+    publishAddress: config.GATEWAY_PUBLISH_ADDRESS,
+  });
+  if (problem && !config.GATEWAY_ALLOW_WILDCARD_ON_LAN) throw new ConfigError([problem]);
+  if (problem) logger.warn({ problem }, 'GATEWAY_ALLOW_WILDCARD_ON_LAN=true: starting anyway');
   if (config.GATEWAY_AUTH === 'open') {
     logger.warn('GATEWAY_AUTH=open: any client can post events for any device. Use only on a closed network.');
     return openAuthenticator;
   }
-  const fileText = config.GATEWAY_DEVICE_TOKENS_FILE ? readFileSync(config.GATEWAY_DEVICE_TOKENS_FILE, 'utf8') : undefined;
-  const tokens = parseDeviceTokens(config.GATEWAY_DEVICE_TOKENS, fileText);
   if (tokens.size === 0) {
     throw new Error('GATEWAY_AUTH=tokens but no device tokens are configured: set GATEWAY_DEVICE_TOKENS or GATEWAY_DEVICE_TOKENS_FILE (or GATEWAY_AUTH=open)');
   }
   logger.info({ tokens: tokens.size }, 'device tokens loaded');
   return tokenAuthenticator(tokens);
+}
+
+/** A URL host for what the listener binds: the loopback address for "every interface". */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return isIP(host) === 6 ? `[${host}]` : host;
 }
 
 /** Stops listening, lets requests in flight finish, and closes keep-alive connections as they go idle. */

@@ -1,8 +1,8 @@
-import type { OutboundMessage, UploadAdapter } from '../adapter.js';
+import type { OutboundMessage, ParseContext, ParseResult, UploadAdapter } from '../adapter.js';
 import { HEADERS, SCHEMA_VERSION } from '../headers.js';
 import type { Topics } from '../topics.js';
 import { encodeHistoryEventMessage, type HistoryEventMessage, type ImageMessageHeaders, type PictureRef } from './message.js';
-import { normaliseHistoryEvent } from './normalise.js';
+import { claimedDevSno, normaliseHistoryEvent, type NormaliseResult } from './normalise.js';
 import { objectKeyFor } from './object-key.js';
 
 export const HISTORY_EVENT_ADAPTER_NAME = 'history-event';
@@ -17,51 +17,61 @@ export function createHistoryEventAdapter(options: { topics: Topics; maxPictureB
   const { topics, maxPictureBytes } = options;
   return {
     name: HISTORY_EVENT_ADAPTER_NAME,
+    claimedDevSno,
     parse(raw, ctx) {
-      const normalised = normaliseHistoryEvent(raw, ctx, { maxPictureBytes });
-      if (!normalised.ok) return normalised;
-      const { event, pictures, eventId } = normalised;
-      const devSno = event.ext_data.dev_sno;
-      const schemaVersion = String(SCHEMA_VERSION);
-
-      const messages: OutboundMessage[] = [];
-      const refs: PictureRef[] = [];
-      for (const picture of pictures) {
-        const objectKey = objectKeyFor({ devSno, eventId, timestamp: event.timestamp, kind: picture.kind, imageType: picture.imageType });
-        refs.push({ kind: picture.kind, content_type: picture.contentType, size: picture.bytes.length, sha256: picture.sha256, object_key: objectKey });
-        const headers: ImageMessageHeaders = {
-          [HEADERS.eventId]: eventId,
-          [HEADERS.pictureKind]: picture.kind,
-          [HEADERS.contentType]: picture.contentType,
-          [HEADERS.objectKey]: objectKey,
-          [HEADERS.sha256]: picture.sha256,
-          [HEADERS.schemaVersion]: schemaVersion,
-          [HEADERS.devSno]: devSno,
-        };
-        messages.push({ topic: topics.eventImages, key: eventId, value: picture.bytes, headers });
+      try {
+        return toMessages(normaliseHistoryEvent(raw, ctx, { maxPictureBytes }), ctx, topics);
+      } catch (error) {
+        // The contract is "never throws": an unforeseen failure is this item's error, so the item
+        // is quarantined and the rest of its batch is unaffected.
+        return { ok: false, errors: [{ pointer: '', message: `could not be read: ${(error as Error)?.message ?? String(error)}` }] };
       }
-
-      const message: HistoryEventMessage = {
-        schema_version: SCHEMA_VERSION,
-        kind: 'history-event',
-        event_id: eventId,
-        received_at: Math.round(ctx.receivedAt), // the message schema wants integer ms
-        event,
-        pictures: refs,
-      };
-      messages.push({
-        topic: topics.historyEvents,
-        key: devSno,
-        value: encodeHistoryEventMessage(message),
-        headers: {
-          [HEADERS.eventId]: eventId,
-          [HEADERS.wantAction]: event.want_action,
-          [HEADERS.schemaVersion]: schemaVersion,
-          [HEADERS.devSno]: devSno,
-          [HEADERS.contentType]: 'application/json',
-        },
-      });
-      return { ok: true, eventId, devSno, messages };
     },
   };
+}
+
+function toMessages(normalised: NormaliseResult, ctx: ParseContext, topics: Topics): ParseResult {
+  if (!normalised.ok) return normalised;
+  const { event, pictures, eventId } = normalised;
+  const devSno = event.ext_data.dev_sno;
+  const schemaVersion = String(SCHEMA_VERSION);
+
+  const messages: OutboundMessage[] = [];
+  const refs: PictureRef[] = [];
+  for (const picture of pictures) {
+    const objectKey = objectKeyFor({ devSno, eventId, timestamp: event.timestamp, kind: picture.kind, imageType: picture.imageType });
+    refs.push({ kind: picture.kind, content_type: picture.contentType, size: picture.bytes.length, sha256: picture.sha256, object_key: objectKey });
+    const headers: ImageMessageHeaders = {
+      [HEADERS.eventId]: eventId,
+      [HEADERS.pictureKind]: picture.kind,
+      [HEADERS.contentType]: picture.contentType,
+      [HEADERS.objectKey]: objectKey,
+      [HEADERS.sha256]: picture.sha256,
+      [HEADERS.schemaVersion]: schemaVersion,
+      [HEADERS.devSno]: devSno,
+    };
+    messages.push({ topic: topics.eventImages, key: eventId, value: picture.bytes, headers });
+  }
+
+  const message: HistoryEventMessage = {
+    schema_version: SCHEMA_VERSION,
+    kind: 'history-event',
+    event_id: eventId,
+    received_at: Math.round(ctx.receivedAt), // the message schema wants integer ms
+    event,
+    pictures: refs,
+  };
+  messages.push({
+    topic: topics.historyEvents,
+    key: devSno,
+    value: encodeHistoryEventMessage(message),
+    headers: {
+      [HEADERS.eventId]: eventId,
+      [HEADERS.wantAction]: event.want_action,
+      [HEADERS.schemaVersion]: schemaVersion,
+      [HEADERS.devSno]: devSno,
+      [HEADERS.contentType]: 'application/json',
+    },
+  });
+  return { ok: true, eventId, devSno, messages };
 }

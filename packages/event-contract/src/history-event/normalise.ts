@@ -17,7 +17,7 @@ export type NormaliseResult =
   | { ok: true; event: NormalisedHistoryEvent; pictures: DecodedPicture[]; eventId: string }
   | { ok: false; errors: FieldError[]; devSno?: string };
 
-/** A device sending thousands of bad feature values gets the first errors, not a megabyte of them. */
+/** A device sending thousands of bad feature values gets the first errors (and a count), not a megabyte of them. */
 const MAX_REPORTED_ERRORS = 100;
 
 type Fields = Record<string, unknown>;
@@ -53,12 +53,26 @@ export function normaliseHistoryEvent(
     resolveFiqaResult(event, ext, errors);
   }
   const pictures = extractPictures(event, ext, options, errors);
-  errors.unshift(...historyEventSchemaErrors(event));
+  // Schema errors first; their count is bounded at the source (concat, never a spread of them all).
+  const all = historyEventSchemaErrors(event, MAX_REPORTED_ERRORS - errors.length).concat(errors);
 
-  if (errors.length > 0) return failure(errors, determinedDevSno(ext, ctx));
+  if (all.length > 0) return failure(all, determinedDevSno(ext, ctx));
   const normalised = event as NormalisedHistoryEvent;
   const face = pictures.find((picture) => picture.kind === 'recognize_face');
-  return { ok: true, event: normalised, pictures, eventId: deriveEventId(normalised, face?.sha256) };
+  return { ok: true, event: normalised, pictures, eventId: deriveEventId(normalised, face?.sha256, ctx.sameUpload) };
+}
+
+/**
+ * The device an item claims to come from, read without decoding or validating anything: what
+ * normalisation would take as dev_sno (ext_data.dev_sno, else the ep_id prefix), or undefined
+ * when the item names none. Authorisation runs on this before any picture is decoded.
+ */
+export function claimedDevSno(raw: unknown): string | undefined {
+  const ext = isPlainObject(raw) ? raw['ext_data'] : undefined;
+  if (!isPlainObject(ext)) return undefined;
+  const devSno = ext['dev_sno'];
+  if (isAbsent(devSno) || devSno === '') return devSnoFromEpId(ext['ep_id']);
+  return typeof devSno === 'string' ? devSno : undefined;
 }
 
 function normaliseTopLevel(event: Fields): void {
@@ -153,11 +167,7 @@ function determinedDevSno(ext: Fields | undefined, ctx: ParseContext): string | 
 }
 
 function failure(errors: FieldError[], devSno: string | undefined): NormaliseResult {
-  const reported =
-    errors.length <= MAX_REPORTED_ERRORS
-      ? errors
-      : [...errors.slice(0, MAX_REPORTED_ERRORS), { pointer: '', message: `${errors.length - MAX_REPORTED_ERRORS} more errors not shown` }];
-  return devSno === undefined ? { ok: false, errors: reported } : { ok: false, errors: reported, devSno };
+  return devSno === undefined ? { ok: false, errors } : { ok: false, errors, devSno };
 }
 
 function coerceField(target: Fields, field: string, coerce: (value: unknown) => unknown): void {

@@ -27,9 +27,9 @@ const EXPECTATIONS: ReadonlyMap<object, string> = new Map<object, string>([
   [featureSchema, `must be an array of at most ${MAX_FEATURE_LENGTH} numbers`],
 ]);
 
-/** Schema errors of a (normalised) event; empty when it is valid. */
-export function historyEventSchemaErrors(event: unknown): FieldError[] {
-  return validateHistoryEvent(event) ? [] : schemaErrorsToFieldErrors(validateHistoryEvent.errors, EXPECTATIONS);
+/** Schema errors of a (normalised) event, at most `limit` of them and a count of the rest; empty when it is valid. */
+export function historyEventSchemaErrors(event: unknown, limit?: number): FieldError[] {
+  return validateHistoryEvent(event) ? [] : schemaErrorsToFieldErrors(validateHistoryEvent.errors, EXPECTATIONS, limit);
 }
 
 /** Schema errors of a history-events message value; empty when it is valid. */

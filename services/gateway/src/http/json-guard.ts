@@ -43,3 +43,33 @@ function pointerOf(entry: Pending): string {
   for (let at: Pending | undefined = entry; at?.parent; at = at.parent) keys.push(at.key.replace(/~/g, '~0').replace(/\//g, '~1'));
   return keys.reverse().map((key) => `/${key}`).join('');
 }
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPENERS = new Set([0x5b, 0x7b]);
+const CLOSERS = new Set([0x5d, 0x7d]);
+
+/**
+ * The byte offset where the nesting of JSON text first goes deeper than maxDepth, or -1: one
+ * pass over the raw bytes counting [ and { outside strings, so a body of nothing but "[[[[" is
+ * refused before JSON.parse spends seconds on it. Counts as findUnsafeJson does (the root is
+ * level 1). Multi-byte UTF-8 never contains these ASCII bytes; malformed text is left to JSON.parse.
+ */
+export function findDeepNesting(bytes: Uint8Array, maxDepth: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]!;
+    if (inString) {
+      if (byte === BACKSLASH) i++;
+      else if (byte === QUOTE) inString = false;
+    } else if (byte === QUOTE) {
+      inString = true;
+    } else if (OPENERS.has(byte)) {
+      if (++depth > maxDepth) return i;
+    } else if (CLOSERS.has(byte)) {
+      depth--;
+    }
+  }
+  return -1;
+}

@@ -1,6 +1,10 @@
 import type { Request } from 'express';
 import busboy from 'busboy';
+import { jsonPointer } from '@sophon/event-contract';
 import { HttpError } from './http-error.js';
+import { findUnsafeJson } from './json-guard.js';
+// A cycle (read-upload reads multipart bodies with this module), harmless: used only at run time.
+import { UnreadableUpload } from './read-upload.js';
 
 /** Parts that hold the whole event (or a batch) as JSON. */
 const WHOLE_EVENT_PARTS = new Set(['event', 'events', 'data', 'json', 'payload', 'history_event', 'HistoryEvent']);
@@ -10,14 +14,18 @@ const EXT_DATA_PICTURES = new Set(['spot_pic', 'ir_pic', 'recognize_face']);
 export interface MultipartLimits {
   maxBodyBytes: number;
   maxPictureBytes: number;
+  maxJsonDepth: number;
 }
 
 /**
  * Reads a multipart/form-data upload into the same JSON shape a JSON upload has. The vendor
  * does not document its form layout, so both plausible ones are accepted:
- *  - one part (field or file) named event/data/json/payload... holding the whole event as JSON;
+ *  - one part (field or file) named event/data/json/payload... holding the whole event as JSON,
+ *    optionally with other parts beside it (pictures as file parts, above all) merged into it;
  *  - one field per top-level key (ext_data and other objects as JSON strings; nested keys
  *    as "ext_data.spot_pic" or "ext_data[spot_pic]"), pictures as base64 fields or file parts.
+ * A part never silently replaces a value the event already has: that is a 400 naming the field.
+ * JSON in a part that cannot be read (or nests too deep) is an UnreadableUpload: it is quarantined.
  */
 export function readMultipart(req: Request, limits: MultipartLimits): Promise<unknown> {
   return new Promise((resolve, reject) => {
@@ -66,7 +74,7 @@ export function readMultipart(req: Request, limits: MultipartLimits): Promise<un
     parser.on('close', () => {
       if (failed) return;
       try {
-        resolve(assemble(fields));
+        resolve(assemble(fields, limits.maxJsonDepth));
       } catch (error) {
         reject(error);
       }
@@ -75,42 +83,80 @@ export function readMultipart(req: Request, limits: MultipartLimits): Promise<un
   });
 }
 
-function assemble(fields: [string, string][]): unknown {
-  const whole = fields.find(([name]) => WHOLE_EVENT_PARTS.has(name));
-  if (whole) return parseJsonField(whole[0], whole[1]);
-  if (fields.length === 1 && /^\s*[[{]/.test(fields[0]![1])) return parseJsonField(fields[0]![0], fields[0]![1]);
+function assemble(fields: [string, string][], maxDepth: number): unknown {
   if (fields.length === 0) throw new HttpError(400, 'INVALID_ARGUMENT', 'multipart body has no parts');
-
-  const event: Record<string, unknown> = {};
-  for (const [name, value] of fields) {
-    const path = name.replace(/\[([^\]]*)\]/g, '.$1').split('.');
-    if (path.length === 1 && EXT_DATA_PICTURES.has(name)) path.unshift('ext_data');
-    for (const key of path) {
-      if (!key || key === '__proto__' || key === 'constructor' || key === 'prototype') {
-        throw new HttpError(400, 'INVALID_ARGUMENT', `form field name "${name}" is not allowed`);
-      }
-    }
-    let target = event;
-    for (const key of path.slice(0, -1)) {
-      const next = target[key];
-      if (next === undefined) target = target[key] = {};
-      else if (typeof next === 'object' && next !== null && !Array.isArray(next)) target = next as Record<string, unknown>;
-      else throw new HttpError(400, 'INVALID_ARGUMENT', `form field "${name}" conflicts with another field`);
-    }
-    const last = path[path.length - 1]!;
-    const parsed = /^\s*[[{]/.test(value) ? parseJsonField(name, value) : value;
-    const existing = target[last];
-    // ext_data sent as JSON and ext_data.x as a field of its own: merge the two.
-    target[last] =
-      existing && typeof existing === 'object' && parsed && typeof parsed === 'object' ? { ...(parsed as object), ...(existing as object) } : parsed;
+  const wholeParts = fields.filter(([name]) => WHOLE_EVENT_PARTS.has(name));
+  if (wholeParts.length > 1) {
+    throw new HttpError(400, 'INVALID_ARGUMENT', `multipart body has ${wholeParts.length} whole-event parts (${wholeParts.map(([name]) => name).join(', ')}); send one`);
   }
+  const [whole] = wholeParts;
+  if (!whole && fields.length === 1 && looksLikeJson(fields[0]![1])) return parseJsonPart(fields[0]![0], fields[0]![1], [], maxDepth);
+
+  let event: Record<string, unknown> = {};
+  if (whole) {
+    const parsed = parseJsonPart(whole[0], whole[1], [], maxDepth);
+    if (fields.length === 1) return parsed;
+    if (!isPlainObject(parsed)) {
+      throw new HttpError(400, 'INVALID_ARGUMENT', `form part "${whole[0]}" must hold one event (a JSON object) when other parts are sent beside it`);
+    }
+    event = parsed;
+  }
+  for (const [name, value] of fields) if (name !== whole?.[0]) setField(event, name, value, maxDepth);
   return event;
 }
 
-function parseJsonField(name: string, text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new HttpError(400, 'INVALID_ARGUMENT', `form field "${name}" is not valid JSON: ${(error as Error).message}`);
+/** Puts one form part where its name says ("ext_data.spot_pic", "ext_data[ir_pic]", "spot_pic", "score"). */
+function setField(event: Record<string, unknown>, name: string, value: string, maxDepth: number): void {
+  const path = name.replace(/\[([^\]]*)\]/g, '.$1').split('.');
+  if (path.length === 1 && EXT_DATA_PICTURES.has(name)) path.unshift('ext_data');
+  if (path.length > maxDepth) throw new HttpError(400, 'INVALID_ARGUMENT', `form field name "${name}" nests deeper than ${maxDepth} levels`);
+  for (const key of path) {
+    if (!key || key === '__proto__' || key === 'constructor' || key === 'prototype') {
+      throw new HttpError(400, 'INVALID_ARGUMENT', `form field name "${name}" is not allowed`);
+    }
   }
+  let target = event;
+  for (const key of path.slice(0, -1)) {
+    const next = target[key];
+    if (isEmpty(next)) target = target[key] = {};
+    else if (isPlainObject(next)) target = next;
+    else throw conflict(name, path);
+  }
+  const last = path[path.length - 1]!;
+  const parsed = looksLikeJson(value) ? parseJsonPart(name, value, path, maxDepth) : value;
+  const existing = target[last];
+  if (isEmpty(existing)) {
+    target[last] = parsed;
+  } else if (isPlainObject(existing) && isPlainObject(parsed)) {
+    // ext_data sent as JSON and ext_data.x as a part of its own: merged, key by key.
+    for (const [key, item] of Object.entries(parsed)) {
+      if (!isEmpty(existing[key])) throw conflict(name, [...path, key]);
+      existing[key] = item;
+    }
+  } else {
+    throw conflict(name, path);
+  }
+}
+
+const conflict = (name: string, path: string[]) =>
+  new HttpError(400, 'INVALID_ARGUMENT', `form part "${name}" conflicts with ${jsonPointer(...path)}, which the event already has; send it once`, {
+    errors: [{ pointer: jsonPointer(...path), message: 'is sent twice (in the JSON and as a form part)' }],
+  });
+
+/** Absent, null or "": a box leaves a picture out that way, so a part may fill it. */
+const isEmpty = (value: unknown) => value === undefined || value === null || value === '';
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const looksLikeJson = (text: string) => /^\s*[[{]/.test(text);
+
+/** JSON of one part, checked for depth and forbidden keys here: the caller never walks or re-serialises what is unsafe. */
+function parseJsonPart(name: string, text: string, at: string[], maxDepth: number): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UnreadableUpload(`form part "${name}" is not valid JSON: ${(error as Error).message}`, text, jsonPointer(...at));
+  }
+  const unsafe = findUnsafeJson(value, Math.max(1, maxDepth - at.length));
+  if (unsafe) throw new UnreadableUpload(`form part "${name}": ${unsafe.pointer || 'its JSON'}: ${unsafe.message}`, text, jsonPointer(...at) + unsafe.pointer);
+  return value;
 }

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import express from 'express';
-import { findUnsafeJson } from './json-guard.js';
+import { findDeepNesting, findUnsafeJson } from './json-guard.js';
 import { HttpError } from './http-error.js';
 import { readMultipart } from './multipart.js';
 
@@ -25,11 +25,11 @@ const isMultipart = (req: Request) => (req.get('content-type') ?? '').toLowerCas
 
 /**
  * Reads the body whatever the Content-Type says (boxes send text/plain or none): JSON
- * unless it is multipart/form-data. gzip/deflate bodies are inflated; the size limit applies
- * to the inflated body.
+ * unless it is multipart/form-data. Encoded bodies never get here (refuseEncodedBodies);
+ * `inflate: false` makes body-parser refuse one too, should the route ever lose that guard.
  */
 export function rawBodyReader({ maxBodyBytes }: UploadLimits): RequestHandler {
-  return express.raw({ type: (req) => !isMultipart(req as Request), limit: maxBodyBytes, inflate: true });
+  return express.raw({ type: (req) => !isMultipart(req as Request), limit: maxBodyBytes, inflate: false });
 }
 
 export async function readUpload(req: Request, limits: UploadLimits): Promise<unknown> {
@@ -42,6 +42,9 @@ export async function readUpload(req: Request, limits: UploadLimits): Promise<un
     const body: unknown = req.body;
     if (!Buffer.isBuffer(body) || body.length === 0) throw new UnreadableUpload('the request body is empty: send a HistoryEvent as JSON', '');
     rawText = body.toString('utf8');
+    // On the raw bytes, before JSON.parse: a body of nothing but "[[[[" would cost seconds of parsing.
+    const tooDeep = findDeepNesting(body, limits.maxJsonDepth);
+    if (tooDeep >= 0) throw new UnreadableUpload(`the body: nesting is deeper than ${limits.maxJsonDepth} levels (at byte ${tooDeep})`, rawText);
     if (rawText.charCodeAt(0) === 0xfeff) rawText = rawText.slice(1);
     try {
       value = JSON.parse(rawText);
@@ -49,6 +52,7 @@ export async function readUpload(req: Request, limits: UploadLimits): Promise<un
       throw new UnreadableUpload(`the body is not valid JSON: ${(error as Error).message}`, rawText);
     }
   }
+  // Still needed: forbidden keys, and the depth of what multipart assembled from its parts.
   const unsafe = findUnsafeJson(value, limits.maxJsonDepth);
   if (unsafe) throw new UnreadableUpload(`${unsafe.pointer || 'the body'}: ${unsafe.message}`, rawText || JSON.stringify(value), unsafe.pointer);
   if (value === null || typeof value !== 'object') {

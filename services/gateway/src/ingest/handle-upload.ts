@@ -1,23 +1,28 @@
-import type { DurableProducer, ProducerRecord } from '@sophon/kafka';
-import type { FieldError, UploadAdapter } from '@sophon/event-contract';
-import { buildQuarantineMessage } from '@sophon/event-contract';
+import { PublishError, RecordTooLargeError, type DurableProducer, type ProducerRecord } from '@sophon/kafka';
+import type { UploadAdapter } from '@sophon/event-contract';
+import { buildQuarantineMessage, MAX_QUARANTINE_RECORD_BYTES } from '@sophon/event-contract';
 import type { Logger } from '@sophon/logger';
 import type { DevicePrincipal } from '../http/device-auth.js';
 import { HttpError } from '../http/http-error.js';
 import type { GatewayMetrics } from '../metrics.js';
+import { answerFor, answerForUnreadable, type ItemOutcome, type UploadAnswer } from './upload-answer.js';
+
+export type { UploadAnswer } from './upload-answer.js';
 
 export interface UploadContext {
   principal: DevicePrincipal;
   receivedAt: number;
   path: string;
   remoteAddress: string | undefined;
+  /** The client asked for invalid events as 400s (`?strict=1`, see isStrictRequest). */
+  strict?: boolean;
 }
 
 export interface IngestDeps {
   adapter: UploadAdapter;
   producer: DurableProducer;
   quarantineTopic: string;
-  /** Unreadable bodies are kept up to this many characters (the topic's message size bounds it). */
+  /** Upper bound on a quarantine record (it is also at most MAX_QUARANTINE_RECORD_BYTES). */
   maxQuarantineTextChars: number;
   maxEventsPerRequest: number;
   retryAfterSeconds: number;
@@ -26,27 +31,22 @@ export interface IngestDeps {
   logger: Logger;
 }
 
-type ItemOutcome = { index: number; status: 'accepted'; event_id: string } | { index: number; status: 'rejected'; errors: FieldError[] };
-
-/** The answer's body and status; the route sends it. */
-export interface UploadAnswer {
-  status: number;
-  body: unknown;
-}
-
 /**
  * One upload (a single event or a batch): every item is parsed by the adapter; valid ones
  * become their Kafka messages, invalid ones a quarantine message with their errors. All of
  * them are published together, and only once Kafka has acknowledged them all does the
- * device hear 200 (or 400 for a lone invalid event). Anything else is 503: retry later.
+ * device hear 200, with each item's status (accepted, or quarantined with its errors).
+ * Anything else is 503: retry later.
  */
 export interface UploadHandler {
   upload(body: unknown, context: UploadContext): Promise<UploadAnswer>;
-  /** A body that never became JSON is kept too (as text, capped), before the device hears 400. */
-  quarantineUnreadable(problem: { message: string; rawText: string; pointer: string }, context: UploadContext): Promise<void>;
+  /** A body that never became JSON is quarantined too (as text, bounded); the answer says so. */
+  quarantineUnreadable(problem: { message: string; rawText: string; pointer: string }, context: UploadContext): Promise<UploadAnswer>;
 }
 
 export function createUploadHandler(deps: IngestDeps): UploadHandler {
+  const maxQuarantineBytes = Math.min(MAX_QUARANTINE_RECORD_BYTES, deps.maxQuarantineTextChars);
+
   const upload = async (body: unknown, context: UploadContext): Promise<UploadAnswer> => {
     const isBatch = Array.isArray(body);
     const items: unknown[] = isBatch ? body : [body];
@@ -55,22 +55,22 @@ export function createUploadHandler(deps: IngestDeps): UploadHandler {
       throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `a request may carry at most ${deps.maxEventsPerRequest} events; this one has ${items.length}`);
     }
 
-    const records: ProducerRecord[] = [];
-    const outcomes: ItemOutcome[] = [];
+    // Authorisation and rate first, on what each item claims, before any picture is decoded: a
+    // token bound to box A never costs us the parsing of a batch for box B, nor publishes any of it.
     const devices = new Map<string, number>();
-    const parsed = items.map((item) => deps.adapter.parse(item, { receivedAt: context.receivedAt, boundDevSno: context.principal.devSno }));
-
-    // Authorisation first: a token bound to box A never publishes anything, valid or not, for box B.
-    for (const result of parsed) {
-      const claimed = result.devSno;
-      if (context.principal.devSno !== undefined && claimed !== undefined && claimed !== context.principal.devSno) {
-        throw new HttpError(403, 'PERMISSION_DENIED', `this token is bound to device ${context.principal.devSno} and cannot post for device ${claimed}`);
-      }
-      const device = claimed ?? context.principal.devSno ?? context.principal.label;
+    for (const item of items) {
+      const device = authorisedDevice(context.principal, deps.adapter.claimedDevSno(item));
       devices.set(device, (devices.get(device) ?? 0) + 1);
     }
     for (const [device, count] of devices) await deps.consumeRateLimit(device, count);
 
+    const sameUpload = new Map<string, number>();
+    const parsed = items.map((item) => deps.adapter.parse(item, { receivedAt: context.receivedAt, boundDevSno: context.principal.devSno, sameUpload }));
+    // What the adapter settled on must agree with the claim checked above (a second, cheap check).
+    for (const result of parsed) authorisedDevice(context.principal, result.devSno);
+
+    const records: ProducerRecord[] = [];
+    const outcomes: ItemOutcome[] = [];
     // A loop, not a callback: nothing captures `items`, so the parsed body (base64 text as large as
     // the request) can be collected while the publish below waits for Kafka, which bounds what a
     // stalled Kafka costs in memory per request.
@@ -90,53 +90,54 @@ export function createUploadHandler(deps: IngestDeps): UploadHandler {
             devSno: result.devSno ?? context.principal.devSno,
             path: context.path,
             remoteAddress: context.remoteAddress,
+            maxBytes: maxQuarantineBytes,
           }),
         );
-        outcomes.push({ index, status: 'rejected', errors: result.errors });
+        outcomes.push({ index, status: 'quarantined', errors: result.errors });
       }
     }
 
     await publish(deps, records);
 
     const accepted = outcomes.filter((o) => o.status === 'accepted').length;
-    const rejected = outcomes.length - accepted;
     deps.metrics.events.inc({ outcome: 'accepted', reason: 'valid' }, accepted);
-    deps.metrics.events.inc({ outcome: 'rejected', reason: 'invalid' }, rejected);
+    deps.metrics.events.inc({ outcome: 'rejected', reason: 'invalid' }, outcomes.length - accepted);
     for (const outcome of outcomes) {
-      if (outcome.status === 'rejected') {
-        deps.logger.info({ index: outcome.index, errors: outcome.errors.slice(0, 5), device: context.principal.label }, 'event rejected and quarantined');
+      if (outcome.status === 'quarantined') {
+        deps.logger.info({ index: outcome.index, errors: outcome.errors.slice(0, 5), device: context.principal.label }, 'event invalid and quarantined');
       }
     }
-
-    if (!isBatch) {
-      const [only] = outcomes;
-      if (only?.status === 'accepted') return { status: 200, body: { data: { event_id: only.event_id, status: 'accepted' } } };
-      const errors = only?.status === 'rejected' ? only.errors : [];
-      throw new HttpError(400, 'INVALID_ARGUMENT', `the event is invalid: ${describe(errors)}`, { errors });
-    }
-    const summary = { accepted, rejected, events: outcomes };
-    if (accepted === 0) throw new HttpError(400, 'INVALID_ARGUMENT', `all ${rejected} events of the batch are invalid`, summary);
-    return { status: 200, body: { data: summary } };
+    return answerFor(outcomes, isBatch, context.strict === true);
   };
 
   const quarantineUnreadable: UploadHandler['quarantineUnreadable'] = async (problem, context) => {
-    const rawText = problem.rawText.length > deps.maxQuarantineTextChars ? problem.rawText.slice(0, deps.maxQuarantineTextChars) : problem.rawText;
+    const error = { pointer: problem.pointer, message: problem.message };
     const message = buildQuarantineMessage({
       topic: deps.quarantineTopic,
       receivedAt: context.receivedAt,
       adapter: deps.adapter.name,
-      errors: [{ pointer: problem.pointer, message: problem.message }],
+      errors: [error],
       raw: undefined,
-      rawText,
+      rawText: problem.rawText,
       devSno: context.principal.devSno,
       path: context.path,
       remoteAddress: context.remoteAddress,
+      maxBytes: maxQuarantineBytes,
     });
-    deps.metrics.events.inc({ outcome: 'rejected', reason: 'unreadable' });
     await publish(deps, [message]);
+    deps.metrics.events.inc({ outcome: 'rejected', reason: 'unreadable' });
+    return answerForUnreadable(error, context.strict === true);
   };
 
   return { upload, quarantineUnreadable };
+}
+
+/** The device an item is counted for; 403 when the token is bound to another one. */
+function authorisedDevice(principal: DevicePrincipal, claimed: string | undefined): string {
+  if (principal.devSno !== undefined && claimed !== undefined && claimed !== principal.devSno) {
+    throw new HttpError(403, 'PERMISSION_DENIED', `this token is bound to device ${principal.devSno} and cannot post for device ${claimed}`);
+  }
+  return claimed ?? principal.devSno ?? principal.label;
 }
 
 async function publish(deps: IngestDeps, records: ProducerRecord[]) {
@@ -145,22 +146,25 @@ async function publish(deps: IngestDeps, records: ProducerRecord[]) {
     await deps.producer.publish(records);
   } catch (error) {
     deps.metrics.publishSeconds.observe({ result: 'error' }, seconds(started));
-    deps.logger.warn({ err: error, messages: records.length }, 'Kafka did not acknowledge: answering 503');
-    throw new HttpError(
-      503,
-      'UNAVAILABLE',
-      'events could not be stored durably; nothing was accepted, retry later',
-      {},
-      { 'Retry-After': String(deps.retryAfterSeconds) },
-    );
+    deps.logger.warn({ err: error, messages: records.length }, 'Kafka did not acknowledge');
+    throw publishFailure(error, deps.retryAfterSeconds);
   }
   deps.metrics.publishSeconds.observe({ result: 'ok' }, seconds(started));
   deps.metrics.publishedBytes.inc(records.reduce((sum, record) => sum + record.value.length, 0));
 }
 
-const seconds = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
-
-function describe(errors: FieldError[]): string {
-  const shown = errors.slice(0, 5).map((e) => `${e.pointer || '(event)'} ${e.message}`);
-  return shown.join('; ') + (errors.length > 5 ? `; and ${errors.length - 5} more` : '');
+/** The answer to a failed publish, true to what may have reached Kafka. */
+function publishFailure(error: unknown, retryAfterSeconds: number): HttpError {
+  if (error instanceof RecordTooLargeError) {
+    // Not retryable as is: the same upload would be refused again.
+    return new HttpError(413, 'PAYLOAD_TOO_LARGE', `a message of this upload is ${error.bytes} bytes, more than topic ${error.topic} accepts (${error.limit} bytes); nothing was stored`);
+  }
+  const retry = { 'Retry-After': String(retryAfterSeconds) };
+  // Only the producer can tell that nothing was sent; for anything else "may have" is the truth.
+  if (!(error instanceof PublishError) || error.maybeStored) {
+    return new HttpError(503, 'UNAVAILABLE', 'Kafka did not confirm the events: they may have been stored; retrying is safe (duplicates are dropped by event id)', {}, retry);
+  }
+  return new HttpError(503, 'UNAVAILABLE', 'events could not be stored durably: nothing was stored; retry later', {}, retry);
 }
+
+const seconds = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;

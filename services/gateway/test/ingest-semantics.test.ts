@@ -1,0 +1,216 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { decodeHistoryEventMessage } from '@sophon/event-contract';
+import { sampleHistoryEvent, tinyImage } from '@sophon/event-contract/testing';
+import type { KafkaServer } from '@sophon/test-kit';
+import type { RunningGateway } from '../src/gateway.js';
+import { post, startTestGateway, startTestKafka, startTopicReader, TOKENS } from './harness.js';
+
+/** Issue 8: what a box hears for invalid events, twin faces, oversized records and unusual bodies. */
+const ROUTE = '/EventServer/api/HistoryEvent';
+let kafka: KafkaServer;
+let gateway: RunningGateway;
+let reader: Awaited<ReturnType<typeof startTopicReader>>;
+
+before(async () => {
+  kafka = await startTestKafka();
+  gateway = await startTestGateway(kafka);
+  reader = await startTopicReader(kafka, ['history-events', 'history-events-quarantine']);
+});
+after(async () => {
+  await reader?.close();
+  await gateway?.shutdown.stop('test over');
+  await kafka?.close();
+});
+
+function eventFrom(identity: string): any {
+  const event = structuredClone(sampleHistoryEvent()) as any;
+  event.identity_id = identity;
+  event.ext_data.dev_sno = 'BOX-A';
+  event.ext_data.ep_id = 'BOX-A__192.168.1.101';
+  return event;
+}
+
+const quarantineRecord = (marker: string) =>
+  reader.waitFor((all) => {
+    const found = all.find((m) => m.topic === 'history-events-quarantine' && m.value.includes(marker));
+    return found && JSON.parse(found.value.toString());
+  }, `the quarantine record holding ${marker}`);
+
+describe('an invalid event, once quarantined, is answered 2xx (a box re-sends anything else forever)', () => {
+  test('a lone invalid event: 200 "quarantined" with its errors, and it is in quarantine', async () => {
+    const bad = eventFrom('lone-invalid');
+    bad.score = 'high';
+    const answer = await post(gateway.url + ROUTE, bad, { token: TOKENS.boxA });
+    assert.equal(answer.status, 200, answer.text);
+    assert.deepEqual(answer.json.data, { status: 'quarantined', errors: [{ pointer: '/score', message: 'must be a number (got "high")' }] });
+    const kept = await quarantineRecord('lone-invalid');
+    assert.equal(kept.dev_sno, 'BOX-A');
+    assert.deepEqual(kept.errors, answer.json.data.errors);
+  });
+
+  test('with ?strict=1 the same event is a 400, and still quarantined', async () => {
+    const bad = eventFrom('strict-invalid');
+    bad.score = 'high';
+    const answer = await post(`${gateway.url}${ROUTE}?strict=1`, bad, { token: TOKENS.boxA });
+    assert.equal(answer.status, 400, answer.text);
+    assert.match(answer.json.error.message, /\/score must be a number/);
+    await quarantineRecord('strict-invalid');
+  });
+
+  test('an all-invalid batch: 200 with every event "quarantined"; 400 with ?strict=1', async () => {
+    const batch = [eventFrom('all-bad-1'), eventFrom('all-bad-2')];
+    for (const event of batch) event.timestamp = 'yesterday';
+    const answer = await post(gateway.url + ROUTE, batch, { token: TOKENS.boxA });
+    assert.equal(answer.status, 200, answer.text);
+    assert.equal(answer.json.data.accepted, 0);
+    assert.equal(answer.json.data.quarantined, 2);
+    assert.deepEqual(answer.json.data.events.map((e: any) => [e.index, e.status, e.errors[0].pointer]), [[0, 'quarantined', '/timestamp'], [1, 'quarantined', '/timestamp']]);
+    await quarantineRecord('all-bad-2');
+    const strict = await post(`${gateway.url}${ROUTE}?strict=1`, batch, { token: TOKENS.boxA });
+    assert.equal(strict.status, 400, strict.text);
+    assert.equal(strict.json.error.quarantined, 2);
+  });
+
+  test('a body that is not JSON: 200 "quarantined", kept as text; 400 with ?strict=1', async () => {
+    const raw = "{'identity_id': 'python-style', 'score': 0.16}";
+    const answer = await post(gateway.url + ROUTE, undefined, { token: TOKENS.boxA, raw });
+    assert.equal(answer.status, 200, answer.text);
+    assert.equal(answer.json.data.status, 'quarantined');
+    assert.match(answer.json.data.errors[0].message, /not valid JSON/);
+    assert.equal((await quarantineRecord('python-style')).raw_text, raw);
+    const strict = await post(`${gateway.url}${ROUTE}?strict=1`, undefined, { token: TOKENS.boxA, raw });
+    assert.equal(strict.status, 400, strict.text);
+  });
+
+  test('150 000 bad feature values: quarantined with 100 errors and a count, not a 500', async () => {
+    const bad = eventFrom('feature-flood');
+    bad.ext_data.info = { feature: Array.from({ length: 150_000 }, () => 'x') };
+    const answer = await post(gateway.url + ROUTE, bad, { token: TOKENS.boxA });
+    assert.equal(answer.status, 200, answer.text.slice(0, 500));
+    assert.equal(answer.json.data.status, 'quarantined');
+    assert.equal(answer.json.data.errors.length, 101);
+    assert.deepEqual(answer.json.data.errors[100], { pointer: '', message: '149901 more errors not shown' });
+    const kept = await quarantineRecord('feature-flood');
+    assert.equal(kept.errors.length, 101);
+  });
+});
+
+describe('event ids', () => {
+  test('twin faces of one frame (no crop, no box, one identity) get different ids, stable when the box re-sends', async () => {
+    const twin = () => {
+      const event = eventFrom('twin');
+      delete event.ext_data.recognize_face;
+      delete event.ext_data.info;
+      return event;
+    };
+    const first = await post(gateway.url + ROUTE, [twin(), twin()], { token: TOKENS.boxA });
+    assert.equal(first.status, 200, first.text);
+    const ids = first.json.data.events.map((e: any) => e.event_id);
+    assert.notEqual(ids[0], ids[1]);
+    const retry = await post(gateway.url + ROUTE, [twin(), twin()], { token: TOKENS.boxA });
+    assert.deepEqual(retry.json.data.events.map((e: any) => e.event_id), ids);
+    for (const id of ids) await reader.waitFor((all) => all.some((m) => m.topic === 'history-events' && m.headers['event-id'] === id), id);
+  });
+});
+
+describe('records Kafka would refuse', () => {
+  test('an event too large for history-events is a 413 naming the topic and its limit; nothing is stored', async () => {
+    const huge = eventFrom('too-large-for-the-topic');
+    huge.ext_data.notes = 'n'.repeat(3 * 1024 * 1024);
+    const answer = await post(gateway.url + ROUTE, huge, { token: TOKENS.boxA });
+    assert.equal(answer.status, 413, answer.text);
+    assert.match(answer.json.error.message, /topic history-events accepts \(\d+ bytes\); nothing was stored/);
+  });
+});
+
+describe('multipart/form-data', () => {
+  const postForm = async (form: FormData, query = '') => {
+    const response = await fetch(`${gateway.url}${ROUTE}?token=${TOKENS.boxA}${query}`, { method: 'POST', body: form });
+    const text = await response.text();
+    return { status: response.status, text, json: JSON.parse(text) };
+  };
+  const file = (base64: string, name: string) => new Blob([Buffer.from(base64, 'base64')], { type: 'image/jpeg' }) as unknown as string;
+
+  test('a whole-event part with picture parts beside it: the pictures are merged in, whatever their layout', async () => {
+    const event = eventFrom('multipart-merged');
+    const { reg_pic } = event;
+    const { spot_pic, ir_pic, recognize_face } = event.ext_data;
+    const viaJson = await post(gateway.url + ROUTE, event, { token: TOKENS.boxA });
+    const bare = structuredClone(event);
+    delete bare.reg_pic;
+    bare.ext_data.spot_pic = ''; // left out in the JSON, sent as a part: the part fills it
+    delete bare.ext_data.ir_pic;
+    delete bare.ext_data.recognize_face;
+    for (const wholePart of ['event', 'data', 'json', 'payload', 'history_event', 'HistoryEvent', 'events']) {
+      const form = new FormData();
+      form.set(wholePart, wholePart === 'json' ? new Blob([JSON.stringify(bare)], { type: 'application/json' }) : JSON.stringify(bare));
+      form.set('reg_pic', file(reg_pic, 'reg.jpg'), 'reg.jpg');
+      form.set('spot_pic', file(spot_pic, 'spot.jpg'), 'spot.jpg');
+      form.set('ext_data[ir_pic]', ir_pic);
+      form.set('ext_data.recognize_face', file(recognize_face, 'face.jpg'), 'face.jpg');
+      const answer = await postForm(form);
+      assert.equal(answer.status, 200, `${wholePart}: ${answer.text}`);
+      assert.equal(answer.json.data.event_id, viaJson.json.data.event_id, `${wholePart}: the same event as sent as JSON`);
+    }
+    const message = await reader.waitFor(
+      (all) => all.find((m) => m.topic === 'history-events' && m.headers['event-id'] === viaJson.json.data.event_id),
+      'the merged event',
+    );
+    assert.deepEqual(decodeHistoryEventMessage(message.value).pictures.map((p) => p.kind).sort(), ['ir_pic', 'recognize_face', 'reg_pic', 'spot_pic']);
+  });
+
+  test('a picture part for a picture the JSON already has is a 400 naming the field', async () => {
+    const event = eventFrom('multipart-conflict');
+    const form = new FormData();
+    form.set('event', JSON.stringify(event));
+    form.set('spot_pic', file(tinyImage('jpeg', 300).toString('base64'), 'spot.jpg'), 'spot.jpg');
+    const answer = await postForm(form);
+    assert.equal(answer.status, 400, answer.text);
+    assert.match(answer.json.error.message, /"spot_pic" conflicts with \/ext_data\/spot_pic/);
+    assert.deepEqual(answer.json.error.errors.map((e: any) => e.pointer), ['/ext_data/spot_pic']);
+  });
+
+  test('picture parts beside a batch cannot be placed: 400', async () => {
+    const form = new FormData();
+    form.set('events', JSON.stringify([eventFrom('multipart-batch')]));
+    form.set('reg_pic', file(tinyImage('jpeg', 300).toString('base64'), 'reg.jpg'), 'reg.jpg');
+    const answer = await postForm(form);
+    assert.equal(answer.status, 400, answer.text);
+    assert.match(answer.json.error.message, /"events" must hold one event/);
+  });
+
+  test('one field per key with ext_data as JSON and a picture part for a field it already has: 400', async () => {
+    const event = eventFrom('multipart-fields-conflict');
+    const form = new FormData();
+    for (const key of ['identity_id', 'identity_name', 'group_name', 'timestamp', 'score']) form.set(key, String(event[key]));
+    form.set('ext_data', JSON.stringify(event.ext_data));
+    form.set('ext_data[ir_pic]', file(tinyImage('png', 90).toString('base64'), 'ir.png'), 'ir.png');
+    const answer = await postForm(form);
+    assert.equal(answer.status, 400, answer.text);
+    assert.match(answer.json.error.message, /conflicts with \/ext_data\/ir_pic/);
+  });
+
+  test('deeply nested JSON in a part is quarantined (200), not a 500', async () => {
+    const depth = 200_000;
+    const form = new FormData();
+    form.set('event', `{"identity_id":"multipart-deep","deep":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`);
+    const answer = await postForm(form);
+    assert.equal(answer.status, 200, answer.text.slice(0, 500));
+    assert.equal(answer.json.data.status, 'quarantined');
+    assert.match(answer.json.data.errors[0].message, /deeper than 32 levels/);
+    const kept = await quarantineRecord('multipart-deep');
+    assert.ok(kept.raw_text.startsWith('{"identity_id":"multipart-deep"'));
+    const strict = await postForm(form, '&strict=1');
+    assert.equal(strict.status, 400, strict.text.slice(0, 500));
+  });
+
+  test('a part that is not valid JSON is quarantined too', async () => {
+    const form = new FormData();
+    form.set('event', "{'identity_id': 'multipart-python'}");
+    const answer = await postForm(form);
+    assert.equal(answer.status, 200, answer.text);
+    assert.match(answer.json.data.errors[0].message, /form part "event" is not valid JSON/);
+    await quarantineRecord('multipart-python');
+  });
+});
