@@ -44,6 +44,12 @@ export function createClickHouseClient(settings: ClickHouseConnectionSettings, l
   });
 }
 
+/** For /readyz: resolves when the server answers /ping, throws its error otherwise. */
+export async function checkClickHouseReady(client: ClickHouseClient): Promise<void> {
+  const result = await client.ping();
+  if (!result.success) throw result.error;
+}
+
 /** The client instantiates its logger class itself, without arguments: close over ours. */
 function pinoClientLogger(logger: Logger): new () => ClientLogger {
   return class implements ClientLogger {

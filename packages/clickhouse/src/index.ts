@@ -1,5 +1,5 @@
-export { clickhouseEnv, createClickHouseClient, type ClickHouseClient, type ClickHouseConnectionSettings } from './client.js';
-export { insertRows, type TableRef } from './insert.js';
+export { checkClickHouseReady, clickhouseEnv, createClickHouseClient, type ClickHouseClient, type ClickHouseConnectionSettings } from './client.js';
+export { insertJsonLines, insertRows, type TableRef } from './insert.js';
 export { clickhouseErrorCode, describeClickHouseError, isRowDataError } from './errors.js';
 export { insertIsolatingRefusedRows, type RefusedRow } from './refused-rows.js';
 export {

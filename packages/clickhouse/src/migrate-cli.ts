@@ -6,7 +6,7 @@
  *
  *   node --conditions=development --import tsx packages/clickhouse/src/migrate-cli.ts
  */
-import { createLogger } from '@sophon/logger';
+import { runJob } from '@sophon/lifecycle';
 import { applyAnalystGrants } from './analyst.js';
 import { createClickHouseClient } from './client.js';
 import { migrate } from './migrate.js';
@@ -14,12 +14,10 @@ import { loadMigrateConfig } from './migrate-env.js';
 
 const SERVICE = 'clickhouse-migrate';
 
-async function main(): Promise<void> {
-  const config = loadMigrateConfig();
+await runJob(SERVICE, loadMigrateConfig, async (config, logger) => {
   if (config.CLICKHOUSE_ANALYST_PASSWORD !== undefined && config.CLICKHOUSE_WRITER_PASSWORD === undefined) {
     throw new Error('CLICKHOUSE_WRITER_PASSWORD: required with CLICKHOUSE_ANALYST_PASSWORD (grants.sql creates the analyst and the writer)');
   }
-  const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
   // No default database: on a fresh server it does not exist until migrate creates it.
   const client = createClickHouseClient(
     { url: config.CLICKHOUSE_URL, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD, requestTimeoutMs: config.CLICKHOUSE_REQUEST_TIMEOUT_MS, application: SERVICE },
@@ -37,16 +35,11 @@ async function main(): Promise<void> {
         logger,
       });
     }
+    return 0;
   } catch (error) {
     logger.fatal({ err: error }, 'migration failed');
-    process.exitCode = 1;
+    return 1;
   } finally {
     await client.close();
   }
-}
-
-main().catch((error: unknown) => {
-  // Only reached before the logger exists (invalid configuration).
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
 });

@@ -1,17 +1,15 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  backoffDelay,
   createConsumerMetrics,
   createConsumerRunner,
   createDurableProducer,
   createKafkaClient,
-  sleep,
   type ConsumedMessage,
   type ConsumerRunner,
   type MessageSink,
 } from '@sophon/kafka';
-import { createShutdown, type Shutdown } from '@sophon/lifecycle';
+import { createShutdown, retry, type Shutdown } from '@sophon/lifecycle';
 import type { Logger } from '@sophon/logger';
 import { createMetricsRegistry, startOpsServer, type ReadinessCheck, type Registry } from '@sophon/ops-http';
 import type { ConsumerServiceConfig } from './consumer-service-env.js';
@@ -84,19 +82,18 @@ export async function runConsumerService(
   shutdown.onStop('close the ops server', () => new Promise<void>((resolve) => ops.close(() => resolve())));
 
   // Kafka may not be up yet (compose start order, restarts): keep trying until it is, or until stopped.
-  void (async () => {
-    for (let attempt = 0; shutdown.accepting; attempt++) {
-      try {
-        await deadLetterProducer.connect();
-        await runner.start();
-        return;
-      } catch (error) {
-        const delay = backoffDelay(attempt, { initialMs: 500, maxMs: 15_000 });
-        logger.warn({ err: error, retryInMs: delay }, 'could not start consuming; retrying');
-        await sleep(delay);
-      }
-    }
-  })();
+  void retry(
+    async () => {
+      await deadLetterProducer.connect();
+      await runner.start();
+    },
+    {
+      initialMs: 500,
+      maxMs: 15_000,
+      signal: shutdown.signal,
+      onRetry: (error, _attempt, delay) => logger.warn({ err: error, retryInMs: delay }, 'could not start consuming; retrying'),
+    },
+  ).catch(() => {}); // rejects only once shutdown has begun: nothing left to start
 
   const { port } = ops.address() as AddressInfo;
   const opsUrl = `http://${config.OPS_HOST === '0.0.0.0' ? '127.0.0.1' : config.OPS_HOST}:${port}`;

@@ -1,6 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { retry, type BackoffSettings } from '@sophon/lifecycle';
 import type { Logger } from '@sophon/logger';
-import { backoffDelay, sleep, type BackoffSettings } from './backoff.js';
 import { toConsumedMessage, type ConsumedMessage } from './consumed-message.js';
 import type { ConsumerMetrics } from './consumer-metrics.js';
 import { deadLetterRecord } from './dead-letter.js';
@@ -135,31 +135,39 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
    */
   const storeWithRetries = async (payload: EachBatchPayload, messages: ConsumedMessage[], log: Logger): Promise<boolean> => {
     const member = membership;
+    let attempts = 0;
     let resume: (() => void) | undefined;
+    const attempt = async (): Promise<boolean> => {
+      // A beat per attempt: kafkajs sends at most one beat per interval, so with attempts and
+      // backoffs shorter than the interval the timer would never fire and a rebalance go unseen.
+      if (attempts > 0) await heartbeat(payload, member).catch(() => {});
+      if (stopping.signal.aborted || !payload.isRunning() || payload.isStale()) return false;
+      if (member.lost) throw member.lost;
+      attempts++;
+      await storeOnce(messages, log, payload, member);
+      if (attempts > 1) log.info({ attempts }, 'sink recovered; batch stored');
+      return true;
+    };
     try {
-      for (let attempt = 0; ; attempt++) {
-        if (stopping.signal.aborted || !payload.isRunning() || payload.isStale()) return false;
-        if (member.lost) throw abandoned(member.lost, messages, log, attempt);
-        try {
-          await withHeartbeats(payload, member, () => storeOnce(messages, log, payload, member));
-          if (attempt > 0) log.info({ attempts: attempt + 1 }, 'sink recovered; batch stored');
-          return true;
-        } catch (error) {
-          if (stopping.signal.aborted) return false;
-          if (member.lost) throw abandoned(member.lost, messages, log, attempt + 1);
-          const delay = backoffDelay(attempt, settings.retry);
-          metrics.retried.inc({ topic: messages[0]!.topic });
-          log.warn({ err: error, attempt: attempt + 1, retryInMs: delay }, 'sink failed; retrying the batch');
-          if (!resume) {
-            resume = payload.pause();
-            metrics.paused.inc();
-          }
-          await withHeartbeats(payload, member, () => sleep(delay, member.signal));
-          // A beat per attempt: the timers above never fire when attempts and backoffs are shorter
-          // than the interval (kafkajs itself sends at most one beat per interval).
-          await heartbeat(payload, member).catch(() => {});
-        }
-      }
+      // The member's signal ends the retry (and its backoff) when the consumer stops or the group rebalances.
+      return await withHeartbeats(payload, member, () =>
+        retry(attempt, {
+          ...settings.retry,
+          signal: member.signal,
+          onRetry: (error, _attempt, delay) => {
+            metrics.retried.inc({ topic: messages[0]!.topic });
+            log.warn({ err: error, attempt: attempts, retryInMs: delay }, 'sink failed; retrying the batch');
+            if (!resume) {
+              resume = payload.pause();
+              metrics.paused.inc();
+            }
+          },
+        }),
+      );
+    } catch (error) {
+      if (stopping.signal.aborted) return false;
+      if (member.lost) throw abandoned(member.lost, messages, log, attempts);
+      throw error;
     } finally {
       if (resume) {
         resume();

@@ -8,7 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { consumerEnv, kafkaEnv, loadConfig, loggingEnv } from '@sophon/config';
-import { createLogger } from '@sophon/logger';
+import type { Logger } from '@sophon/logger';
 import { createKafkaClient } from './client.js';
 import type { ConsumedMessage } from './consumed-message.js';
 import { DEAD_LETTER_HEADERS, replayRecord } from './dead-letter.js';
@@ -17,7 +17,21 @@ import { readTopicToEnd } from './read-topic.js';
 
 const USAGE = 'usage: sophon-dead-letters list [--source-topic T] [--json] | replay (--offsets P:O,... | --all) [--source-topic T] [--dry-run]';
 
-export async function runDeadLetterCli(argv: string[], env: Record<string, string | undefined>, out: (line: string) => void): Promise<number> {
+export const deadLettersEnv = {
+  ...kafkaEnv,
+  // Its output is on stdout too: only problems are logged unless asked for more.
+  LOG_LEVEL: loggingEnv.LOG_LEVEL.unwrap().default('warn'),
+  KAFKA_TOPIC_DEAD_LETTER: consumerEnv.KAFKA_TOPIC_DEAD_LETTER,
+};
+
+export type DeadLettersConfig = ReturnType<typeof loadDeadLettersConfig>;
+
+export function loadDeadLettersConfig(source: Record<string, string | undefined> = process.env) {
+  return loadConfig(deadLettersEnv, source);
+}
+
+/** Exit code 0 when done, 1 when an offset asked for is not there, 2 on a usage error. */
+export async function runDeadLetterCli(argv: string[], config: DeadLettersConfig, logger: Logger, out: (line: string) => void): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -34,8 +48,6 @@ export async function runDeadLetterCli(argv: string[], env: Record<string, strin
     out(USAGE);
     return 2;
   }
-  const config = loadConfig({ ...loggingEnv, ...kafkaEnv, KAFKA_TOPIC_DEAD_LETTER: consumerEnv.KAFKA_TOPIC_DEAD_LETTER }, env);
-  const logger = createLogger({ service: 'dead-letters', level: env.LOG_LEVEL ? config.LOG_LEVEL : 'warn' });
   const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-dead-letters` }, logger);
 
   const all = await readTopicToEnd(kafka, config.KAFKA_TOPIC_DEAD_LETTER);

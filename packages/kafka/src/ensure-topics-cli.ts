@@ -6,8 +6,8 @@
  *   sophon-ensure-topics        (KAFKA_BROKERS, KAFKA_CLIENT_ID, KAFKA_TOPICS_FILE, KAFKA_INIT_TIMEOUT_MS, LOG_LEVEL)
  */
 import { env, kafkaEnv, loadConfig, loggingEnv } from '@sophon/config';
+import { retry } from '@sophon/lifecycle';
 import type { Logger } from '@sophon/logger';
-import { backoffDelay, sleep } from './backoff.js';
 import { createKafkaClient } from './client.js';
 import { DEFAULT_TOPICS_FILE, ensureTopics, readTopicDefinitions } from './topics.js';
 
@@ -33,20 +33,17 @@ export async function runEnsureTopics(config: EnsureTopicsConfig, logger: Logger
   // Read before connecting: a broken file is a build mistake, not something to retry.
   const topics = readTopicDefinitions(config.KAFKA_TOPICS_FILE);
   const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-ensure-topics` }, logger);
-  const deadline = Date.now() + config.KAFKA_INIT_TIMEOUT_MS;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const outcome = await ensureTopics(kafka, topics, logger);
-      logger.info({ file: config.KAFKA_TOPICS_FILE, topics: topics.map((t) => `${t.name}:${t.partitions}`), outcome }, 'topics ready');
-      return 0;
-    } catch (error) {
-      const delay = backoffDelay(attempt, { initialMs: 500, maxMs: 10_000 });
-      if (Date.now() + delay > deadline) {
-        logger.fatal({ err: error, timeoutMs: config.KAFKA_INIT_TIMEOUT_MS }, 'could not create the topics');
-        return 1;
-      }
-      logger.warn({ err: error, retryInMs: delay }, 'Kafka not ready for topic creation; retrying');
-      await sleep(delay);
-    }
+  try {
+    const outcome = await retry(() => ensureTopics(kafka, topics, logger), {
+      initialMs: 500,
+      maxMs: 10_000,
+      timeoutMs: config.KAFKA_INIT_TIMEOUT_MS,
+      onRetry: (error, _attempt, delay) => logger.warn({ err: error, retryInMs: delay }, 'Kafka not ready for topic creation; retrying'),
+    });
+    logger.info({ file: config.KAFKA_TOPICS_FILE, topics: topics.map((t) => `${t.name}:${t.partitions}`), outcome }, 'topics ready');
+    return 0;
+  } catch (error) {
+    logger.fatal({ err: error, timeoutMs: config.KAFKA_INIT_TIMEOUT_MS }, 'could not create the topics');
+    return 1;
   }
 }

@@ -9,12 +9,11 @@ export {
 } from './producer.js';
 export { DEFAULT_TOPICS_FILE, ensureTopics, readTopicDefinitions, readTopicLimits, reconcileTopicConfigs, type TopicDefinition } from './topics.js';
 export { PermanentError, isPermanent, describeError } from './errors.js';
-export { backoffDelay, sleep, type BackoffSettings } from './backoff.js';
 export { headersToStrings, toConsumedMessage, type ConsumedMessage } from './consumed-message.js';
 export { createConsumerMetrics, type ConsumerMetrics } from './consumer-metrics.js';
 export { DEAD_LETTER_HEADERS, deadLetterRecord, replayRecord } from './dead-letter.js';
 export { readTopicToEnd } from './read-topic.js';
-export { runDeadLetterCli } from './dead-letter-cli.js';
+export { loadDeadLettersConfig, runDeadLetterCli, type DeadLettersConfig } from './dead-letter-cli.js';
 export {
   createConsumerRunner,
   type ConsumerRunner,

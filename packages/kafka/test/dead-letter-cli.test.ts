@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createLogger } from '@sophon/logger';
 import { startKafka, type KafkaServer } from '@sophon/test-kit';
-import { createDurableProducer, createKafkaClient, deadLetterRecord, readTopicToEnd, runDeadLetterCli, type ConsumedMessage } from '../src/index.js';
+import { createDurableProducer, createKafkaClient, deadLetterRecord, loadDeadLettersConfig, readTopicToEnd, runDeadLetterCli, type ConsumedMessage } from '../src/index.js';
 
 const logger = createLogger({ service: 'dlq-cli-test', level: 'silent' });
 let server: KafkaServer;
@@ -31,7 +31,7 @@ const env = () => ({ KAFKA_BROKERS: server.brokers.join(','), KAFKA_TOPIC_DEAD_L
 
 async function cli(...args: string[]) {
   const lines: string[] = [];
-  const code = await runDeadLetterCli(args, env(), (line) => lines.push(line));
+  const code = await runDeadLetterCli(args, loadDeadLettersConfig(env()), logger, (line) => lines.push(line));
   return { code, lines };
 }
 

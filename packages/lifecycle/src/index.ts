@@ -1,2 +1,3 @@
 export { createShutdown, type Shutdown } from './shutdown.js';
-export { bootService } from './boot.js';
+export { bootService, runJob } from './boot.js';
+export { backoffDelay, retry, sleep, type BackoffSettings, type RetryOptions } from './retry.js';

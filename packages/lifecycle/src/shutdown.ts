@@ -5,6 +5,8 @@ export interface Shutdown {
   onStop(name: string, step: () => Promise<void> | void): void;
   /** True until shutdown begins; services stop taking new work when it turns false. */
   readonly accepting: boolean;
+  /** Aborts when shutdown begins: ends waits (a retry's backoff) that must not hold the stop up. */
+  readonly signal: AbortSignal;
   /** Runs every step once (later calls get the same promise). Resolves true when all steps succeeded in time. */
   stop(reason: string): Promise<boolean>;
   /** Runs stop() on SIGTERM and SIGINT, then exits: 0 when clean, 1 otherwise. */
@@ -19,6 +21,7 @@ export interface Shutdown {
 export function createShutdown({ logger, timeoutMs = 30_000 }: { logger: Logger; timeoutMs?: number }): Shutdown {
   const steps: { name: string; step: () => Promise<void> | void }[] = [];
   let accepting = true;
+  const began = new AbortController();
   let stopping: Promise<boolean> | undefined;
 
   const runSteps = async () => {
@@ -39,6 +42,7 @@ export function createShutdown({ logger, timeoutMs = 30_000 }: { logger: Logger;
   const stop = (reason: string) => {
     stopping ??= (async () => {
       accepting = false;
+      began.abort();
       logger.info({ reason }, 'shutting down');
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<boolean>((resolve) => {
@@ -59,6 +63,7 @@ export function createShutdown({ logger, timeoutMs = 30_000 }: { logger: Logger;
     get accepting() {
       return accepting;
     },
+    signal: began.signal,
     stop,
     exitOnSignals() {
       for (const signal of ['SIGTERM', 'SIGINT'] as const) {

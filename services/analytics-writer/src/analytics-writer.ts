@@ -1,5 +1,5 @@
-import { createClickHouseClient, migrate } from '@sophon/clickhouse';
-import { backoffDelay, sleep } from '@sophon/kafka';
+import { checkClickHouseReady, createClickHouseClient, migrate } from '@sophon/clickhouse';
+import { retry } from '@sophon/lifecycle';
 import type { Logger } from '@sophon/logger';
 import { runConsumerService, type RunningConsumerService } from '@sophon/consumer-service';
 import type { AnalyticsWriterConfig } from './config.js';
@@ -31,15 +31,7 @@ export function startAnalyticsWriter(config: AnalyticsWriterConfig, logger: Logg
       groupId: config.CONSUMER_GROUP_ID,
       topics: [config.KAFKA_TOPIC_HISTORY_EVENTS],
       sink,
-      readiness: [
-        {
-          name: 'clickhouse',
-          check: async () => {
-            const result = await client.ping();
-            if (!result.success) throw result.error;
-          },
-        },
-      ],
+      readiness: [{ name: 'clickhouse', check: () => checkClickHouseReady(client) }],
       close: async () => {
         await sink.flush().catch(() => {});
         await client.close();
@@ -48,17 +40,12 @@ export function startAnalyticsWriter(config: AnalyticsWriterConfig, logger: Logg
   });
 }
 
-/** ClickHouse may start after us: wait for it rather than crash-loop. */
-async function migrateWhenReachable(client: Parameters<typeof migrate>[0]['client'], database: string, logger: Logger) {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await migrate({ client, database, logger });
-      return;
-    } catch (error) {
-      if ((error as Error).name === 'MigrationError') throw error;
-      const delay = backoffDelay(attempt, { initialMs: 500, maxMs: 10_000 });
-      logger.warn({ err: error, retryInMs: delay }, 'ClickHouse not ready for migrations; retrying');
-      await sleep(delay);
-    }
-  }
+/** ClickHouse may start after us: wait for it rather than crash-loop; a broken migration is not retried. */
+function migrateWhenReachable(client: Parameters<typeof migrate>[0]['client'], database: string, logger: Logger): Promise<unknown> {
+  return retry(() => migrate({ client, database, logger }), {
+    initialMs: 500,
+    maxMs: 10_000,
+    isRetriable: (error) => (error as Error).name !== 'MigrationError',
+    onRetry: (error, _attempt, delay) => logger.warn({ err: error, retryInMs: delay }, 'ClickHouse not ready for migrations; retrying'),
+  });
 }

@@ -1,5 +1,4 @@
-import { Readable } from 'node:stream';
-import { describeClickHouseError, historyEventRow, insertIsolatingRefusedRows, sqlIdentifier, type ClickHouseClient } from '@sophon/clickhouse';
+import { describeClickHouseError, historyEventRow, insertIsolatingRefusedRows, insertJsonLines, type ClickHouseClient } from '@sophon/clickhouse';
 import { decodeHistoryEventMessage } from '@sophon/event-contract';
 import { PermanentError, type ConsumedMessage, type MessageSink, type SinkResult } from '@sophon/kafka';
 import { Counter, Histogram, type Registry } from '@sophon/ops-http';
@@ -31,13 +30,12 @@ export function createHistoryEventSink(options: HistoryEventSinkOptions): Messag
     registers,
   });
   const halfOfConcurrentBatches = Math.max(1, Math.floor(options.concurrentBatches / 2));
-  const insert = `INSERT INTO ${sqlIdentifier(options.database)}.history_events FORMAT JSONEachRow`;
+  const table = { database: options.database, table: 'history_events' };
   // Rows wait as their JSON lines: serialised once, and lighter than row objects with 512-number arrays.
   const rowsRefused = new Counter({ name: 'analytics_rows_refused_total', help: 'Rows ClickHouse refused for their data (dead-lettered)', registers });
   const insertLines = async (lines: string[]) => {
     const end = insertSeconds.startTimer();
-    const result = await options.client.exec({ query: insert, values: Readable.from([Buffer.from(lines.join('\n'))], { objectMode: false }) });
-    result.stream.resume(); // nothing to read; drained so the connection goes back to the pool
+    await insertJsonLines(options.client, table, lines);
     end();
     rowsInserted.inc(lines.length);
   };

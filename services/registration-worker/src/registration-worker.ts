@@ -1,4 +1,4 @@
-import { createClickHouseClient } from '@sophon/clickhouse';
+import { checkClickHouseReady, createClickHouseClient } from '@sophon/clickhouse';
 import { runConsumerService, type RunningConsumerService } from '@sophon/consumer-service';
 import { HEADERS } from '@sophon/event-contract';
 import { createDurableProducer, createKafkaClient, type ConsumedMessage } from '@sophon/kafka';
@@ -7,7 +7,7 @@ import type { RegistrationWorkerConfig } from './config.js';
 import { REGISTRATION_ACTIONS } from './decide.js';
 import { createRegistrationMetrics } from './metrics.js';
 import { createRegistrationSink } from './registration-sink.js';
-import { clickhouseRegistrations, pingClickHouse } from './registrations-table.js';
+import { clickhouseRegistrations } from './registrations-table.js';
 
 export const SERVICE = 'registration-worker';
 
@@ -43,7 +43,7 @@ export function startRegistrationWorker(config: RegistrationWorkerConfig, logger
         metrics: createRegistrationMetrics(registry),
         policy: { strangerGroup: config.REGISTRATION_STRANGER_GROUP },
       }),
-      readiness: [{ name: 'clickhouse', check: () => pingClickHouse(clickhouse) }],
+      readiness: [{ name: 'clickhouse', check: () => checkClickHouseReady(clickhouse) }],
       close: async () => {
         await producer.disconnect();
         await clickhouse.close();

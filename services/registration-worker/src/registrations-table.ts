@@ -33,9 +33,3 @@ export function clickhouseRegistrations(client: ClickHouseClient): Registrations
     record: (rows) => insertRows(client, TABLE, rows),
   };
 }
-
-/** For /readyz: ClickHouse's /ping answers. */
-export async function pingClickHouse(client: ClickHouseClient): Promise<void> {
-  const result = await client.ping();
-  if (!result.success) throw result.error;
-}
