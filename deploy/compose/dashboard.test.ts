@@ -16,8 +16,7 @@ import { ANALYST_ROLE, ANALYST_USER, createClickHouseClient, insertRows, legacyA
 import { createLogger } from '@sophon/logger';
 import { createMetricsRegistry } from '@sophon/ops-http';
 import { startClickHouse, type ClickHouseServer } from '@sophon/test-kit';
-import { chdbAsClient, selectRows } from '../../packages/clickhouse/test/chdb-client.js';
-import { DATABASE, historyEventRows, insertBatches, registrationRows, SERVER_TIMEZONE, UNIQUE_EVENTS } from '../../packages/clickhouse/test/fixtures.js';
+import { chdbAsClient, DATABASE, historyEventRows, insertBatches, registrationRows, selectRows, SERVER_TIMEZONE, UNIQUE_EVENTS } from '@sophon/clickhouse/testing';
 import { ROOT } from './compose-file.js';
 import { dashboardPanels, expandClickHouseMacros, promqlLabelNames, promqlMetricNames, provisionedDataSources, readDashboard, type QueryRange } from './grafana-dashboard.js';
 

@@ -7,11 +7,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { Kafka, logLevel } from 'kafkajs';
 import { Client as S3Client } from 'minio';
 import { sampleHistoryEvent, tinyImage } from '@sophon/event-contract/testing';
-import { readTopicToEnd, runDeadLetterCli } from '@sophon/kafka';
-import { waitFor as until } from '@sophon/test-kit';
+import { DEFAULT_TOPICS } from '@sophon/event-contract';
+import { createKafkaClient, loadDeadLettersConfig, readTopicToEnd, runDeadLetterCli } from '@sophon/kafka';
+import { createLogger } from '@sophon/logger';
+import { metricValue, waitFor as until } from '@sophon/test-kit';
 import { BUCKET, DATABASE, startLocalStack, type LocalStack } from '../local/stack.js';
 
 let stack: LocalStack;
@@ -85,7 +86,7 @@ const eventIds: string[] = [];
 
 async function postAll(list: unknown[]) {
   const response = await fetch(`${stack.gatewayUrl}/EventServer/api/HistoryEvent?token=${stack.token}`, { method: 'POST', body: JSON.stringify(list) });
-  const answer = await response.json();
+  const answer = (await response.json()) as { data: { quarantined: number; events: { event_id: string }[] } };
   assert.equal(response.status, 200, JSON.stringify(answer));
   assert.equal(answer.data.quarantined, 0, JSON.stringify(answer));
   return answer.data.events.map((e: { event_id: string }) => e.event_id) as string[];
@@ -97,8 +98,8 @@ const objects = async () => {
   for await (const item of s3.listObjectsV2(BUCKET, '', true)) if (item.name) keys.push(item.name);
   return keys;
 };
-const faceRegistrations = async () =>
-  readTopicToEnd(new Kafka({ brokers: stack.kafka.brokers, logLevel: logLevel.NOTHING }), 'face-registrations');
+const kafkaClient = () => createKafkaClient({ brokers: stack.kafka.brokers, clientId: 'e2e' }, createLogger({ service: 'e2e', level: 'silent' }));
+const faceRegistrations = async () => readTopicToEnd(kafkaClient(), DEFAULT_TOPICS.faceRegistrations);
 
 describe('the pipeline end to end', () => {
   test('posted events become one row each, their pictures byte-exact objects, and the registrations asked for', async () => {
@@ -192,33 +193,33 @@ describe('the pipeline end to end', () => {
   });
 
   test('a poison message is dead-lettered with its reason while the rest flows; the dead letter can be replayed', async () => {
-    const kafka = new Kafka({ brokers: stack.kafka.brokers, logLevel: logLevel.NOTHING });
+    const kafka = kafkaClient();
     const producer = kafka.producer();
     await producer.connect();
-    await producer.send({ topic: 'history-events', messages: [{ key: 'BOX-POISON', value: '{"schema_version":99}', headers: { 'event-id': 'poison-e2e', 'want-action': '0' } }] });
+    await producer.send({ topic: DEFAULT_TOPICS.historyEvents, messages: [{ key: 'BOX-POISON', value: '{"schema_version":99}', headers: { 'event-id': 'poison-e2e', 'want-action': '0' } }] });
     await producer.disconnect();
     const [good] = await postAll([device('BOX-AFTER', 60)]);
     await until(async () => (await count(`SELECT count() AS n FROM history_events WHERE event_id = '${good}'`)) === 1, 'the next event flows');
 
-    const env = { KAFKA_BROKERS: stack.kafka.brokers.join(',') };
+    const config = loadDeadLettersConfig({ KAFKA_BROKERS: stack.kafka.brokers.join(','), LOG_LEVEL: 'silent' });
+    const logger = createLogger({ service: 'dead-letters', level: 'silent' });
     const lines: string[] = [];
     await until(async () => {
       lines.length = 0;
-      await runDeadLetterCli(['list', '--json', '--source-topic', 'history-events'], env, (line) => lines.push(line));
+      await runDeadLetterCli(['list', '--json', '--source-topic', 'history-events'], config, logger, (line) => lines.push(line));
       return lines.some((line) => line.includes('poison-e2e') && line.includes('analytics-writer'));
     }, 'the poison message in the dead-letter topic');
     const letter = lines.map((line) => JSON.parse(line)).find((l) => l.eventId === 'poison-e2e' && l.group.startsWith('analytics-writer'));
     assert.match(letter.error, /PermanentError: not a storable history event/);
 
     const replayed: string[] = [];
-    assert.equal(await runDeadLetterCli(['replay', '--offsets', `${letter.partition}:${letter.offset}`], env, (line) => replayed.push(line)), 0);
-    const history = await readTopicToEnd(kafka, 'history-events');
+    assert.equal(await runDeadLetterCli(['replay', '--offsets', `${letter.partition}:${letter.offset}`], config, logger, (line) => replayed.push(line)), 0);
+    const history = await readTopicToEnd(kafka, DEFAULT_TOPICS.historyEvents);
     assert.equal(history.filter((m) => m.headers['event-id'] === 'poison-e2e').length, 2, 'the dead letter is back on its source topic');
   });
 });
 
 async function consumerProcessed(service: 'image-store' | 'registration-worker' | 'analytics-writer'): Promise<number> {
-  const text = await (await fetch(`${stack.services[service].opsUrl}/metrics`)).text();
-  return [...text.matchAll(/^consumer_messages_processed_total\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+  return metricValue(stack.services[service].opsUrl, 'consumer_messages_processed_total');
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh Debian 12 machine: installs what is missing (as root: gcc,
-# librdkafka-dev and clickhouse-server from apt; pnpm through corepack), type-checks and
-# builds the workspace, then runs the unit and integration tests. The tests start and stop
+# librdkafka-dev and clickhouse-server from apt; pnpm through corepack), builds the workspace,
+# type-checks every .ts file, then runs the unit and integration tests. The tests start and stop
 # their own servers (mock Kafka, ClickHouse, s3rver) on free ports.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -28,4 +28,6 @@ fi
 
 pnpm install --frozen-lockfile
 pnpm build
+# Every .ts file, tests and deploy/ included (the build covers src/ only).
+pnpm typecheck
 pnpm test

@@ -17,7 +17,7 @@ test('healthz is ok, readyz lists every check, metrics are Prometheus text', asy
     assert.deepEqual(await (await fetch(`${ops.base}/healthz`)).json(), { status: 'ok' });
     const ready = await fetch(`${ops.base}/readyz`);
     assert.equal(ready.status, 200);
-    assert.deepEqual((await ready.json()).checks, [{ name: 'kafka', ok: true }]);
+    assert.deepEqual(((await ready.json()) as { checks: unknown }).checks, [{ name: 'kafka', ok: true }]);
     const metrics = await (await fetch(`${ops.base}/metrics`)).text();
     assert.match(metrics, /things_total\{service="unit"\} 3/);
     assert.match(metrics, /process_resident_memory_bytes/);
@@ -34,9 +34,9 @@ test('readyz is 503 when a check fails, hangs, or the service is stopping', asyn
   try {
     const res = await fetch(`${failing.base}/readyz`);
     assert.equal(res.status, 503);
-    const body = await res.json();
+    const body = (await res.json()) as { checks: { ok: boolean; error?: string }[] };
     assert.deepEqual(body.checks.map((c: { ok: boolean }) => c.ok), [false, false]);
-    assert.match(body.checks[1].error, /did not answer within 200 ms/);
+    assert.match(body.checks[1]!.error ?? '', /did not answer within 200 ms/);
   } finally {
     await failing.close();
   }

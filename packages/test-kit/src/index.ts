@@ -17,3 +17,6 @@ export {
   type ClickHouseUser,
 } from './clickhouse.js';
 export { startS3, type S3Server, type S3ServerOptions } from './s3.js';
+export { fetchMetrics, metricSum, metricValue } from './metrics.js';
+export { pipelineTopicPartitions } from './topics.js';
+export { startTopicReader, type TopicReader } from './topic-reader.js';

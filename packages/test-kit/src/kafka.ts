@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafkaClient } from '@sophon/kafka';
+import { createLogger } from '@sophon/logger';
 import { freePort } from './free-port.js';
 
 const launcherSource = join(dirname(fileURLToPath(import.meta.url)), '..', 'native', 'mock-kafka.c');
@@ -25,7 +26,7 @@ export const MOCK_KAFKA_CONSUMER_ENV: Readonly<Record<string, string>> = {
 
 /** Messages a consumer group has committed past on a topic, summed over its partitions. */
 export async function committedOffsets(brokers: string[], groupId: string, topic: string): Promise<number> {
-  const admin = new Kafka({ brokers, clientId: 'test-kit-offsets', logLevel: logLevel.NOTHING }).admin();
+  const admin = createKafkaClient({ brokers, clientId: 'test-kit-offsets' }, createLogger({ service: 'test-kit', level: 'silent' })).admin();
   await admin.connect();
   try {
     const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });

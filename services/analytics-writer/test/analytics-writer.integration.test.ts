@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { RunningConsumerService } from '@sophon/consumer-service';
-import { committedOffsets, startClickHouse, startKafka, type ClickHouseServer, type KafkaServer } from '@sophon/test-kit';
+import { DEFAULT_TOPICS } from '@sophon/event-contract';
+import { committedOffsets, fetchMetrics, startClickHouse, startKafka, type ClickHouseServer, type KafkaServer } from '@sophon/test-kit';
 import { startAnalyticsWriter } from '../src/analytics-writer.js';
 import { event, historyMessages, logger, producerFor, query, rows, TOPICS, until, writerConfig } from './harness.js';
 
@@ -47,7 +48,7 @@ test('each event becomes one row with the values of the event', async () => {
   assert.deepEqual(row?.face_box, [1, 2, 3, 4]);
   assert.deepEqual(row?.feature, [0.5, -0.25]);
   assert.equal(Number(row?.event_time_ms), sent[0].timestamp);
-  assert.equal(row?.kafka_topic, 'history-events');
+  assert.equal(row?.kafka_topic, DEFAULT_TOPICS.historyEvents);
   assert.match(String(row?.face_pic_key), /^\d{4}\/\d\d\/\d\d\/BOX-1\/[0-9a-f]{32}\/recognize_face\.jpg$/);
   assert.deepEqual(JSON.parse(String(row?.ext_json)), { firmware: 'V5R3C01' });
   assert.equal(await count("SELECT count() AS n FROM v_watchlist_hits WHERE dev_sno = 'BOX-2'"), 1);
@@ -71,14 +72,14 @@ test('a device retry and a replay from offset 0 still count once', async () => {
 
 test('ClickHouse stopped: the writer pauses and commits nothing, then catches up with everything', async () => {
   const before = await count('SELECT count() AS n FROM history_events FINAL');
-  const committedBefore = await committedOffsets(kafka.brokers, 'analytics-writer', 'history-events');
+  const committedBefore = await committedOffsets(kafka.brokers, 'analytics-writer', DEFAULT_TOPICS.historyEvents);
   await clickhouse.stop();
   const producer = await producerFor(kafka);
   await producer.publish(Array.from({ length: 30 }, (_, i) => event('BOX-OUTAGE', 100 + i)).flatMap(historyMessages));
   await producer.disconnect();
   await until(async () => (await fetch(`${writer.opsUrl}/readyz`)).status === 503, 'readyz reports ClickHouse down');
   await new Promise((resolve) => setTimeout(resolve, 1500));
-  assert.equal(await committedOffsets(kafka.brokers, 'analytics-writer', 'history-events'), committedBefore, 'nothing committed while ClickHouse is down');
+  assert.equal(await committedOffsets(kafka.brokers, 'analytics-writer', DEFAULT_TOPICS.historyEvents), committedBefore, 'nothing committed while ClickHouse is down');
   await clickhouse.start();
   await until(async () => (await count('SELECT count() AS n FROM history_events FINAL')) === before + 30, 'caught up', 30_000);
   await until(async () => (await fetch(`${writer.opsUrl}/readyz`)).status === 200, 'ready again');
@@ -87,12 +88,12 @@ test('ClickHouse stopped: the writer pauses and commits nothing, then catches up
 test('a poison message is dead-lettered with its reason; the rest flows on', async () => {
   const producer = await producerFor(kafka);
   await producer.publish([
-    { topic: 'history-events', key: 'BOX-X', value: Buffer.from('{"schema_version":1,"not":"an event"}'), headers: { 'event-id': 'poison-1' } },
+    { topic: DEFAULT_TOPICS.historyEvents, key: 'BOX-X', value: Buffer.from('{"schema_version":1,"not":"an event"}'), headers: { 'event-id': 'poison-1' } },
     ...historyMessages(event('BOX-AFTER-POISON', 500)),
   ]);
   await producer.disconnect();
   await until(async () => (await count("SELECT count() AS n FROM history_events WHERE dev_sno = 'BOX-AFTER-POISON'")) === 1, 'the good event');
-  const metrics = await (await fetch(`${writer.opsUrl}/metrics`)).text();
+  const metrics = await fetchMetrics(writer.opsUrl);
   assert.match(metrics, /consumer_messages_dead_lettered_total\{topic="history-events",service="analytics-writer"\} 1/);
 });
 

@@ -3,12 +3,13 @@ import { createHistoryEventAdapter, DEFAULT_TOPICS, type OutboundMessage } from 
 import { sampleHistoryEvent } from '@sophon/event-contract/testing';
 import { createDurableProducer, createKafkaClient, type DurableProducer } from '@sophon/kafka';
 import { createLogger } from '@sophon/logger';
-import { MOCK_KAFKA_CONSUMER_ENV, type ClickHouseServer, type KafkaServer } from '@sophon/test-kit';
+import { MOCK_KAFKA_CONSUMER_ENV, pipelineTopicPartitions, type ClickHouseServer, type KafkaServer } from '@sophon/test-kit';
 import { waitFor as until } from '@sophon/test-kit';
 import { loadAnalyticsWriterConfig } from '../src/config.js';
 
 export const logger = createLogger({ service: 'analytics-writer-test', level: (process.env.TEST_LOG_LEVEL as 'info') ?? 'silent' });
-export const TOPICS = { 'history-events': 4, 'event-images': 4, 'pipeline-dead-letter': 1 };
+/** The topics of deploy/kafka/topics.json, as the test broker creates them. */
+export const TOPICS = pipelineTopicPartitions();
 
 export function writerEnv(kafka: KafkaServer, clickhouse: ClickHouseServer, overrides: Record<string, string> = {}): Record<string, string> {
   return {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import { freePort, startClickHouse, startKafka, type ClickHouseServer, type KafkaServer } from '@sophon/test-kit';
+import { freePort, metricValue as metric, startClickHouse, startKafka, type ClickHouseServer, type KafkaServer } from '@sophon/test-kit';
 import { event, historyMessages, producerFor, query, rows, TOPICS, until, writerEnv } from './harness.js';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
@@ -22,10 +22,6 @@ async function spawnWriter(overrides: Record<string, string>): Promise<{ child: 
   return { child, ops: `http://127.0.0.1:${port}` };
 }
 
-const metric = async (ops: string, name: string) => {
-  const text = await (await fetch(`${ops}/metrics`)).text();
-  return Number(text.match(new RegExp(`^${name}\\{[^}]*\\} (\\d+)`, 'm'))?.[1] ?? 0);
-};
 const count = async (sql: string) => Number((await rows<{ n: string }>(query(clickhouse), sql))[0]?.n ?? 0);
 
 test('a writer killed with rows in hand loses nothing and doubles nothing after its restart', async () => {

@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { sampleHistoryEvent } from '@sophon/event-contract/testing';
-import type { KafkaServer } from '@sophon/test-kit';
+import { fetchMetrics, metricValue, type KafkaServer } from '@sophon/test-kit';
 import type { RunningGateway } from '../src/gateway.js';
 import { post, startTestGateway, startTestKafka, TOKENS } from './harness.js';
 
@@ -34,13 +34,7 @@ function event(devSno = 'BOX-A'): any {
 }
 
 /** One counter or gauge of /metrics (the sum of its series). */
-async function metric(target: RunningGateway, name: string): Promise<number> {
-  const text = await (await fetch(`${target.url}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith(`${name} `) || line.startsWith(`${name}{`))
-    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
-}
+const metric = (target: RunningGateway, name: string) => metricValue(target.url, name);
 
 /**
  * Sends the headers and only the first `sent` bytes of a body declared `declared` bytes long, and
@@ -194,7 +188,7 @@ describe('metric series', () => {
     assert.equal((await post(gateway.url + ROUTE, event(), { token: TOKENS.boxA })).status, 200);
     assert.equal((await post(`${gateway.url}/HistoryEvent`, event(), {})).status, 401);
 
-    const text = await (await fetch(`${gateway.url}/metrics`)).text();
+    const text = await fetchMetrics(gateway.url);
     const routes = new Set([...text.matchAll(/^gateway_http_requests_total\{[^}]*route="([^"]*)"/gm)].map((match) => match[1]));
     const known = new Set(['/EventServer/api/HistoryEvent', '/HistoryEvent', '/healthz', '/readyz', '/metrics', 'unmatched']);
     assert.deepEqual([...routes].filter((route) => !known.has(route!)), [], 'only route patterns label the series');

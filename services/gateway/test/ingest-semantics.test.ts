@@ -1,21 +1,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { decodeHistoryEventMessage } from '@sophon/event-contract';
+import { decodeHistoryEventMessage, DEFAULT_TOPICS } from '@sophon/event-contract';
 import { sampleHistoryEvent, tinyImage } from '@sophon/event-contract/testing';
 import type { KafkaServer } from '@sophon/test-kit';
 import type { RunningGateway } from '../src/gateway.js';
-import { post, startTestGateway, startTestKafka, startTopicReader, TOKENS } from './harness.js';
+import { post, startTestGateway, startTestKafka, startTopicReader, TOKENS, type TopicReader } from './harness.js';
 
 /** Issue 8: what a box hears for invalid events, twin faces, oversized records and unusual bodies. */
 const ROUTE = '/EventServer/api/HistoryEvent';
 let kafka: KafkaServer;
 let gateway: RunningGateway;
-let reader: Awaited<ReturnType<typeof startTopicReader>>;
+let reader: TopicReader;
 
 before(async () => {
   kafka = await startTestKafka();
   gateway = await startTestGateway(kafka);
-  reader = await startTopicReader(kafka, ['history-events', 'history-events-quarantine']);
+  reader = await startTopicReader(kafka.brokers, [DEFAULT_TOPICS.historyEvents, DEFAULT_TOPICS.quarantine]);
 });
 after(async () => {
   await reader?.close();
@@ -33,7 +33,7 @@ function eventFrom(identity: string): any {
 
 const quarantineRecord = (marker: string) =>
   reader.waitFor((all) => {
-    const found = all.find((m) => m.topic === 'history-events-quarantine' && m.value.includes(marker));
+    const found = all.find((m) => m.topic === DEFAULT_TOPICS.quarantine && m.value.includes(marker));
     return found && JSON.parse(found.value.toString());
   }, `the quarantine record holding ${marker}`);
 
@@ -110,7 +110,7 @@ describe('event ids', () => {
     assert.notEqual(ids[0], ids[1]);
     const retry = await post(gateway.url + ROUTE, [twin(), twin()], { token: TOKENS.boxA });
     assert.deepEqual(retry.json.data.events.map((e: any) => e.event_id), ids);
-    for (const id of ids) await reader.waitFor((all) => all.some((m) => m.topic === 'history-events' && m.headers['event-id'] === id), id);
+    for (const id of ids) await reader.waitFor((all) => all.some((m) => m.topic === DEFAULT_TOPICS.historyEvents && m.headers['event-id'] === id), id);
   });
 });
 
@@ -154,7 +154,7 @@ describe('multipart/form-data', () => {
       assert.equal(answer.json.data.event_id, viaJson.json.data.event_id, `${wholePart}: the same event as sent as JSON`);
     }
     const message = await reader.waitFor(
-      (all) => all.find((m) => m.topic === 'history-events' && m.headers['event-id'] === viaJson.json.data.event_id),
+      (all) => all.find((m) => m.topic === DEFAULT_TOPICS.historyEvents && m.headers['event-id'] === viaJson.json.data.event_id),
       'the merged event',
     );
     assert.deepEqual(decodeHistoryEventMessage(message.value).pictures.map((p) => p.kind).sort(), ['ir_pic', 'recognize_face', 'reg_pic', 'spot_pic']);

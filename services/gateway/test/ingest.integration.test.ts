@@ -1,21 +1,21 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { decodeHistoryEventMessage } from '@sophon/event-contract';
+import { decodeHistoryEventMessage, DEFAULT_TOPICS } from '@sophon/event-contract';
 import { sampleHistoryEvent, tinyImage } from '@sophon/event-contract/testing';
-import type { KafkaServer } from '@sophon/test-kit';
+import { fetchMetrics, type KafkaServer } from '@sophon/test-kit';
 import type { RunningGateway } from '../src/gateway.js';
-import { post, startTestGateway, startTestKafka, startTopicReader, TOKENS } from './harness.js';
+import { post, startTestGateway, startTestKafka, startTopicReader, TOKENS, type TopicReader } from './harness.js';
 
 const ROUTE = '/EventServer/api/HistoryEvent';
 let kafka: KafkaServer;
 let gateway: RunningGateway;
-let reader: Awaited<ReturnType<typeof startTopicReader>>;
+let reader: TopicReader;
 
 before(async () => {
   kafka = await startTestKafka();
   gateway = await startTestGateway(kafka);
-  reader = await startTopicReader(kafka, ['history-events', 'event-images', 'history-events-quarantine']);
+  reader = await startTopicReader(kafka.brokers, [DEFAULT_TOPICS.historyEvents, DEFAULT_TOPICS.eventImages, DEFAULT_TOPICS.quarantine]);
 });
 after(async () => {
   await reader?.close();
@@ -43,7 +43,7 @@ describe('a posted event', () => {
     assert.match(eventId, /^[0-9a-f]{32}$/);
 
     const eventMessage = await reader.waitFor(
-      (all) => all.find((m) => m.topic === 'history-events' && m.headers['event-id'] === eventId),
+      (all) => all.find((m) => m.topic === DEFAULT_TOPICS.historyEvents && m.headers['event-id'] === eventId),
       'the history-events message',
     );
     assert.equal(eventMessage.key, 'BOX-A');
@@ -57,7 +57,7 @@ describe('a posted event', () => {
     assert.equal(decoded.pictures.length, 4);
 
     const images = await reader.waitFor((all) => {
-      const found = all.filter((m) => m.topic === 'event-images' && m.key === eventId);
+      const found = all.filter((m) => m.topic === DEFAULT_TOPICS.eventImages && m.key === eventId);
       return found.length === 4 ? found : undefined;
     }, 'four image messages');
     const sentPictures: Record<string, string> = {
@@ -117,7 +117,7 @@ describe('a batch', () => {
     assert.deepEqual(pointers, ['/ext_data/person_type', '/score']);
 
     const quarantined = await reader.waitFor(
-      (all) => all.find((m) => m.topic === 'history-events-quarantine' && m.value.includes('batch-bad')),
+      (all) => all.find((m) => m.topic === DEFAULT_TOPICS.quarantine && m.value.includes('batch-bad')),
       'the quarantined event',
     );
     const kept = JSON.parse(quarantined.value.toString());
@@ -128,7 +128,7 @@ describe('a batch', () => {
     assert.ok(quarantined.value.length < 4096, `a small record: ${quarantined.value.length} bytes`);
     assert.ok(kept.errors.some((e: any) => e.pointer === '/ext_data/person_type'));
     for (const event of events.filter((e: any) => e.status === 'accepted')) {
-      await reader.waitFor((all) => all.find((m) => m.topic === 'history-events' && m.headers['event-id'] === event.event_id), event.event_id);
+      await reader.waitFor((all) => all.find((m) => m.topic === DEFAULT_TOPICS.historyEvents && m.headers['event-id'] === event.event_id), event.event_id);
     }
   });
 
@@ -150,7 +150,7 @@ describe('multipart/form-data', () => {
     form.set('event', JSON.stringify(eventFrom('BOX-A', 'multipart-whole')));
     const response = await fetch(`${gateway.url}${ROUTE}?token=${TOKENS.boxA}`, { method: 'POST', body: form });
     assert.equal(response.status, 200, await response.clone().text());
-    assert.match((await response.json()).data.event_id, /^[0-9a-f]{32}$/);
+    assert.match(((await response.json()) as { data: { event_id: string } }).data.event_id, /^[0-9a-f]{32}$/);
   });
 
   test('one field per key, ext_data as JSON, pictures as file parts and base64 fields', async () => {
@@ -164,12 +164,12 @@ describe('multipart/form-data', () => {
     form.set('ext_data[ir_pic]', new Blob([Buffer.from(ir_pic, 'base64')]), 'ir.jpg');
     form.set('ext_data.recognize_face', recognize_face);
     const response = await fetch(`${gateway.url}${ROUTE}?token=${TOKENS.boxA}`, { method: 'POST', body: form });
-    const answer = await response.json();
+    const answer = (await response.json()) as { data: { event_id: string } };
     assert.equal(response.status, 200, JSON.stringify(answer));
     const viaJson = await post(gateway.url + ROUTE, event, { token: TOKENS.boxA });
     assert.equal(answer.data.event_id, viaJson.json.data.event_id, 'the same event whichever way it was sent');
     const message = await reader.waitFor(
-      (all) => all.find((m) => m.topic === 'history-events' && m.headers['event-id'] === answer.data.event_id),
+      (all) => all.find((m) => m.topic === DEFAULT_TOPICS.historyEvents && m.headers['event-id'] === answer.data.event_id),
       'the multipart event',
     );
     assert.equal(decodeHistoryEventMessage(message.value).pictures.length, 4);
@@ -181,7 +181,7 @@ describe('operations', () => {
     assert.equal((await fetch(`${gateway.url}/healthz`)).status, 200);
     const ready = await fetch(`${gateway.url}/readyz`);
     assert.equal(ready.status, 200, await ready.clone().text());
-    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    const metrics = await fetchMetrics(gateway.url);
     assert.match(metrics, /gateway_http_requests_total\{route="[^"]*HistoryEvent[^"]*",status="200",service="gateway"\} \d+/);
     assert.match(metrics, /gateway_events_total\{outcome="accepted",reason="valid",service="gateway"\} \d+/);
     assert.match(metrics, /gateway_kafka_publish_seconds_bucket/);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { decodeHistoryEventMessage } from '@sophon/event-contract';
+import { decodeHistoryEventMessage, DEFAULT_TOPICS } from '@sophon/event-contract';
 import { sampleHistoryEvent } from '@sophon/event-contract/testing';
 import { createKafkaClient, readTopicToEnd, type ConsumedMessage } from '@sophon/kafka';
 import { createLogger } from '@sophon/logger';
@@ -48,8 +48,8 @@ async function readAll(topic: string): Promise<ConsumedMessage[]> {
 }
 
 async function assertAcknowledgedAreStored(acknowledged: string[]) {
-  const events = await readAll('history-events');
-  const images = await readAll('event-images');
+  const events = await readAll(DEFAULT_TOPICS.historyEvents);
+  const images = await readAll(DEFAULT_TOPICS.eventImages);
   const storedEvents = new Map(events.map((message) => [message.headers['event-id'], decodeHistoryEventMessage(message.value)]));
   const storedPictures = new Set(images.map((message) => `${message.headers['event-id']}/${message.headers['picture-kind']}`));
   for (const eventId of acknowledged) {

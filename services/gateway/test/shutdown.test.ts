@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { sampleHistoryEvent } from '@sophon/event-contract/testing';
 import type { KafkaServer } from '@sophon/test-kit';
-import { gatewayEnv, startTestKafka, startTopicReader, TOKENS } from './harness.js';
+import { gatewayEnv, startTestKafka, startTopicReader, TOKENS, type TopicReader } from './harness.js';
+import { DEFAULT_TOPICS } from '@sophon/event-contract';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 let kafka: KafkaServer;
@@ -16,7 +17,7 @@ before(async () => {
 after(() => kafka?.close());
 
 test('SIGTERM: stops accepting, finishes the request in flight, flushes to Kafka, exits 0', async () => {
-  const reader = await startTopicReader(kafka, ['history-events']);
+  const reader = await startTopicReader(kafka.brokers, [DEFAULT_TOPICS.historyEvents]);
   const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', MAIN], {
     env: { ...process.env, ...gatewayEnv(kafka, { LOG_LEVEL: 'info' }) },
     stdio: ['ignore', 'pipe', 'inherit'],

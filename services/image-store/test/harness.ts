@@ -1,12 +1,10 @@
-import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
 import { Client } from 'minio';
 import { createHistoryEventAdapter, DEFAULT_TOPICS, type OutboundMessage } from '@sophon/event-contract';
 import { sampleHistoryEvent, tinyImage } from '@sophon/event-contract/testing';
-import { Kafka, logLevel } from 'kafkajs';
-import { createDurableProducer, createKafkaClient, readTopicDefinitions, toConsumedMessage, type ConsumedMessage, type DurableProducer } from '@sophon/kafka';
+import { createDurableProducer, createKafkaClient, type ConsumedMessage, type DurableProducer } from '@sophon/kafka';
 import { createLogger, type Logger } from '@sophon/logger';
-import { committedOffsets, MOCK_KAFKA_CONSUMER_ENV, startKafka, type KafkaServer, type S3Server } from '@sophon/test-kit';
+import { committedOffsets, MOCK_KAFKA_CONSUMER_ENV, pipelineTopicPartitions, startKafka, startTopicReader, type KafkaServer, type S3Server } from '@sophon/test-kit';
 import { waitFor as until } from '@sophon/test-kit';
 import { loadImageStoreConfig } from '../src/config.js';
 import { startImageStore } from '../src/image-store.js';
@@ -15,7 +13,6 @@ export const BUCKET = 'sophon-events';
 export const GROUP_ID = 'image-store';
 export const IMAGES_TOPIC = DEFAULT_TOPICS.eventImages;
 export const DEAD_LETTER_TOPIC = DEFAULT_TOPICS.deadLetter;
-const TOPICS_FILE = fileURLToPath(new URL('../../../deploy/kafka/topics.json', import.meta.url));
 
 export const testLogger = createLogger({ service: 'image-store-test', level: (process.env.TEST_LOG_LEVEL as 'info') ?? 'silent' });
 
@@ -28,7 +25,7 @@ export function recordingLogger(): { logger: Logger; entries: Record<string, any
 
 /** The topics of deploy/kafka/topics.json, 4 partitions each: the test broker keeps ~5 MB per partition. */
 export function startTestKafka(): Promise<KafkaServer> {
-  return startKafka({ topics: Object.fromEntries(readTopicDefinitions(TOPICS_FILE).map((topic) => [topic.name, 4])) });
+  return startKafka({ topics: pipelineTopicPartitions() });
 }
 
 /** The service's environment for tests: quick group joins and retries, ops on a free port. */
@@ -66,14 +63,7 @@ export async function readyz(opsUrl: string): Promise<{ status: number; body: Re
   return { status: response.status, body: (await response.json()) as ReadyzBody };
 }
 
-/** One metric's value from /metrics (summed over its label sets), 0 when absent. */
-export async function metricValue(opsUrl: string, name: string): Promise<number> {
-  const text = await (await fetch(`${opsUrl}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
-    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
-}
+export { metricValue } from '@sophon/test-kit';
 
 export { until };
 
@@ -113,19 +103,13 @@ export async function committedMessages(kafka: KafkaServer, topic = IMAGES_TOPIC
   return committedOffsets(kafka.brokers, groupId, topic);
 }
 
-/** Reads `count` messages of a topic from the beginning, with a group of its own. */
+/** Reads at least `count` messages of a topic from the beginning, with a group of its own. */
 export async function readTopic(kafka: KafkaServer, topic: string, count: number): Promise<ConsumedMessage[]> {
-  const seen: ConsumedMessage[] = [];
-  const client = new Kafka({ brokers: kafka.brokers, clientId: 'image-store-test-reader', logLevel: logLevel.NOTHING });
-  const consumer = client.consumer({ groupId: `reader-${topic}-${Date.now()}`, sessionTimeout: 4000, heartbeatInterval: 500, maxWaitTimeInMs: 200 });
-  await consumer.connect();
+  const reader = await startTopicReader(kafka.brokers, [topic]);
   try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ partition, message }) => void seen.push(toConsumedMessage(topic, partition, message)) });
-    await until(() => seen.length >= count, `${count} messages on ${topic}`);
-    return seen;
+    return await reader.read(topic, count, 20_000);
   } finally {
-    await consumer.disconnect();
+    await reader.close();
   }
 }
 

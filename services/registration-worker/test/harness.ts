@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { createClickHouseClient, migrate, type ClickHouseClient } from '@sophon/clickhouse';
 import type { RunningConsumerService } from '@sophon/consumer-service';
-import { createDurableProducer, createKafkaClient, headersToStrings, type DurableProducer } from '@sophon/kafka';
+import { DEFAULT_TOPICS } from '@sophon/event-contract';
+import { createDurableProducer, createKafkaClient, type DurableProducer } from '@sophon/kafka';
 import { createLogger, type Logger } from '@sophon/logger';
-import { committedOffsets, MOCK_KAFKA_CONSUMER_ENV, startClickHouse, startKafka, type ClickHouseServer, type KafkaServer } from '@sophon/test-kit';
+import { committedOffsets, MOCK_KAFKA_CONSUMER_ENV, pipelineTopicPartitions, startClickHouse, startKafka, type ClickHouseServer, type KafkaServer } from '@sophon/test-kit';
 import { waitFor as until } from '@sophon/test-kit';
 import type { Kafka } from 'kafkajs';
 import { loadRegistrationWorkerConfig } from '../src/config.js';
@@ -11,7 +12,7 @@ import { startRegistrationWorker } from '../src/registration-worker.js';
 import { STRANGER_GROUP } from './events.js';
 
 export const DATABASE = 'sophon';
-export const TOPICS = { historyEvents: 'history-events', eventImages: 'event-images', faceRegistrations: 'face-registrations', deadLetter: 'pipeline-dead-letter' };
+export const TOPICS = DEFAULT_TOPICS;
 
 export const logger: Logger = createLogger({ service: 'registration-worker-test', level: (process.env.TEST_LOG_LEVEL as 'info' | undefined) ?? 'silent' });
 
@@ -28,7 +29,7 @@ export interface TestServers {
 /** Mock Kafka with the pipeline's topics and ClickHouse 18.16 with the migrations applied. */
 export async function startServers(): Promise<TestServers> {
   const [kafka, clickhouse] = await Promise.all([
-    startKafka({ topics: { [TOPICS.historyEvents]: 4, [TOPICS.eventImages]: 4, [TOPICS.faceRegistrations]: 4, [TOPICS.deadLetter]: 1 } }),
+    startKafka({ topics: pipelineTopicPartitions() }),
     startClickHouse(),
   ]);
   const root = createClickHouseClient({ url: clickhouse.url, username: 'default', password: '' }, logger);
@@ -90,37 +91,7 @@ export async function untilCaughtUp(servers: TestServers, groupId: string, timeo
   await until(async () => (await committedOffsets(servers.kafka.brokers, groupId, TOPICS.historyEvents)) === end, `${groupId} to commit ${end} offsets`, timeoutMs);
 }
 
-export interface ReadMessage {
-  topic: string;
-  key: string | null;
-  value: Buffer;
-  headers: Record<string, string>;
-}
-
-/** Every message of `topics` from the beginning, read into memory by one consumer that stays subscribed. */
-export async function startTopicReader(kafka: Kafka, topics: string[]) {
-  const consumer = kafka.consumer({ groupId: `reader-${process.pid}-${Date.now()}`, sessionTimeout: 4000, heartbeatInterval: 500, maxWaitTimeInMs: 200 });
-  const messages: ReadMessage[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topics, fromBeginning: true });
-  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
-  await consumer.run({
-    eachMessage: async ({ topic, message }) => {
-      messages.push({ topic, key: message.key?.toString() ?? null, value: message.value ?? Buffer.alloc(0), headers: headersToStrings(message.headers) });
-    },
-  });
-  await joined;
-  const on = (topic: string) => messages.filter((message) => message.topic === topic);
-  return {
-    on,
-    /** The topic's messages once at least `atLeast` of them were read. */
-    async read(topic: string, atLeast: number): Promise<ReadMessage[]> {
-      await until(() => on(topic).length >= atLeast, `${atLeast} messages on ${topic}`, 10_000);
-      return on(topic);
-    },
-    close: () => consumer.disconnect(),
-  };
-}
+export { startTopicReader, type TopicReader } from '@sophon/test-kit';
 
 export async function select<Row>(db: ClickHouseClient, sql: string): Promise<Row[]> {
   return (await db.query({ query: sql, format: 'JSONEachRow' })).json<Row>();
@@ -132,16 +103,7 @@ export async function count(db: ClickHouseClient, sql: string): Promise<number> 
   return Number(row.n);
 }
 
-/** The sum of a metric's series on the worker's /metrics whose labels include `labels`; 0 when none. */
-export async function metricValue(opsUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(`${opsUrl}/metrics`)).text();
-  const wanted = Object.entries(labels).map(([label, value]) => `${label}="${value}"`);
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
-    .filter((line) => wanted.every((pair) => line.slice(0, line.lastIndexOf(' ')).includes(pair)))
-    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
-}
+export { metricValue } from '@sophon/test-kit';
 
 export async function readyStatus(opsUrl: string): Promise<number> {
   return (await fetch(`${opsUrl}/readyz`)).status;

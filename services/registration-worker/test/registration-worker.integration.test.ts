@@ -56,7 +56,7 @@ const workers: RunningConsumerService[] = [];
 
 before(async () => {
   servers = await startServers();
-  reader = await startTopicReader(servers.kafkaClient, [TOPICS.faceRegistrations, TOPICS.deadLetter, TOPICS.eventImages]);
+  reader = await startTopicReader(servers.kafka.brokers, [TOPICS.faceRegistrations, TOPICS.deadLetter, TOPICS.eventImages]);
 });
 after(async () => {
   await Promise.all(workers.map((worker) => worker.shutdown.stop('test over')));

@@ -5,16 +5,17 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createLogger } from '@sophon/logger';
-import { startKafka, type KafkaServer } from '@sophon/test-kit';
-import { loadGatewayConfig } from '@sophon/gateway/src/config.js';
-import { startGateway, type RunningGateway } from '@sophon/gateway/src/gateway.js';
-import { memoryOutput, runSimulatorCli } from '../src/index.js';
+import { metricValue, pipelineTopicPartitions, startKafka, type KafkaServer } from '@sophon/test-kit';
+import { memoryOutput, runSimulatorCli } from '@sophon/device-simulator';
+// deploy/ composes the services, and imports them by path as deploy/compose does (services export nothing).
+import { loadGatewayConfig } from '../../services/gateway/src/config.js';
+import { startGateway, type RunningGateway } from '../../services/gateway/src/gateway.js';
 
 let kafka: KafkaServer;
 const gateways: RunningGateway[] = [];
 
 before(async () => {
-  kafka = await startKafka({ topics: { 'history-events': 4, 'event-images': 8, 'history-events-quarantine': 1 } });
+  kafka = await startKafka({ topics: pipelineTopicPartitions() });
 });
 after(async () => {
   for (const gateway of gateways) await gateway.shutdown.stop('test over');
@@ -36,11 +37,7 @@ async function gateway(overrides: Record<string, string> = {}): Promise<RunningG
   return started;
 }
 
-async function acceptedByGateway(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('gateway_events_total{') && l.includes('outcome="accepted"'));
-  return Number(line?.slice(line.lastIndexOf(' ') + 1) ?? 0);
-}
+const acceptedByGateway = (url: string) => metricValue(url, 'gateway_events_total', { outcome: 'accepted' });
 
 async function simulate(args: string[]) {
   const output = memoryOutput();
