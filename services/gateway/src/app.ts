@@ -1,6 +1,5 @@
 import type { ErrorRequestHandler, Express, Request, Response } from 'express';
 import express from 'express';
-import type { UploadAdapter } from '@sophon/event-contract';
 import type { Logger } from '@sophon/logger';
 import { opsRoutes, type ReadinessCheck, type Registry } from '@sophon/ops-http';
 import { refuseEncodedBodies } from './http/content-encoding.js';
@@ -13,10 +12,9 @@ import type { UploadHandler } from './ingest/handle-upload.js';
 import { isStrictRequest } from './ingest/upload-answer.js';
 import type { GatewayMetrics } from './metrics.js';
 
-/** Upload routes: paths a box may be configured with, and the adapter that reads what it posts. */
+/** Upload routes (upload-routes.ts): paths a box may be configured with, and the handler of what it posts there. */
 export interface UploadRoute {
-  paths: string[];
-  adapter: UploadAdapter;
+  paths: readonly string[];
   handle: UploadHandler;
 }
 
@@ -50,7 +48,7 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
   const readBody = rawBodyReader(deps.limits);
   const rateLimit = requestRateLimit({ requests: deps.limits.requestsPerWindow, windowSeconds: deps.limits.windowSeconds });
   // One route per path, so the route (the metrics label) is the pattern that matched.
-  for (const [route, path] of deps.routes.flatMap((route) => route.paths.map((path) => [route, path] as const))) {
+  for (const [path, route] of routesByPath(deps.routes)) {
     app.post(
       path,
       // The cheap refusals, cheapest first, all before a byte of the body is read; the in-flight
@@ -99,6 +97,18 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
   });
   app.use(errorHandler(deps.logger));
   return app;
+}
+
+/** Each path once: express would quietly give a path claimed twice to the first kind that claimed it. */
+function routesByPath(routes: readonly UploadRoute[]): Map<string, UploadRoute> {
+  const byPath = new Map<string, UploadRoute>();
+  for (const route of routes) {
+    for (const path of route.paths) {
+      if (byPath.has(path)) throw new Error(`upload path ${path} is claimed by two upload routes`);
+      byPath.set(path, route);
+    }
+  }
+  return byPath;
 }
 
 /**

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
 import { ConfigError } from '@sophon/config';
-import { createHistoryEventAdapter } from '@sophon/event-contract';
 import { createDurableProducer, createKafkaClient } from '@sophon/kafka';
 import { createShutdown, type Shutdown } from '@sophon/lifecycle';
 import type { Logger } from '@sophon/logger';
@@ -12,8 +11,8 @@ import type { GatewayConfig } from './config.js';
 import { openAuthenticator, parseDeviceTokens, tokenAuthenticator } from './http/device-auth.js';
 import { exposureProblem } from './http/exposure.js';
 import { deviceRateLimiter } from './ingest/device-rate-limit.js';
-import { createUploadHandler } from './ingest/handle-upload.js';
 import { createGatewayMetrics } from './metrics.js';
+import { createUploadRoutes } from './upload-routes.js';
 
 export interface RunningGateway {
   url: string;
@@ -47,16 +46,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   // Kafka may come up after us (compose, restarts): serve anyway, /readyz tells, publishes reconnect.
   await producer.connect().catch((error: Error) => logger.warn({ err: error }, 'Kafka not reachable at start-up; will retry on first publish'));
 
-  const topics = {
-    historyEvents: config.KAFKA_TOPIC_HISTORY_EVENTS,
-    eventImages: config.KAFKA_TOPIC_EVENT_IMAGES,
-    quarantine: config.KAFKA_TOPIC_QUARANTINE,
-  };
-  const adapter = createHistoryEventAdapter({ topics, maxPictureBytes: config.GATEWAY_MAX_PICTURE_BYTES });
-  const handle = createUploadHandler({
-    adapter,
+  const routes = createUploadRoutes(config, {
     producer,
-    quarantineTopic: topics.quarantine,
     maxQuarantineTextChars: Math.floor(config.KAFKA_MAX_MESSAGE_BYTES / 2),
     maxEventsPerRequest: config.GATEWAY_MAX_EVENTS_PER_REQUEST,
     retryAfterSeconds: config.GATEWAY_RETRY_AFTER_SECONDS,
@@ -66,7 +57,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   });
 
   const app = createGatewayApp({
-    routes: [{ paths: ['/EventServer/api/HistoryEvent', '/HistoryEvent'], adapter, handle }],
+    routes,
     limits: {
       maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
       maxPictureBytes: config.GATEWAY_MAX_PICTURE_BYTES,
@@ -96,7 +87,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
 
   const { port } = server.address() as AddressInfo;
   const url = `http://${urlHost(host)}:${port}`;
-  logger.info({ url, routes: ['/EventServer/api/HistoryEvent', '/HistoryEvent'], auth: config.GATEWAY_AUTH }, 'gateway listening');
+  logger.info({ url, routes: routes.flatMap((route) => route.paths), auth: config.GATEWAY_AUTH }, 'gateway listening');
   return { url, server, shutdown };
 }
 
