@@ -3,62 +3,34 @@
  * bare Node baseline server, and s3rver. Each in a process of its own, so that its CPU and memory
  * are its own and it never shares an event loop with the load generator.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import { stopChild } from '@sophon/test-kit';
+import { spawnEntry, startServiceProcess } from '../local/service-process.js';
 
 export interface BenchProcess {
   readonly pid: number;
-  /** SIGTERM, then SIGKILL after 15 s; resolves when it has exited. */
+  /** SIGTERM (SIGKILL if it hangs, see stopChild); resolves when it has exited. */
   stop(): Promise<void>;
 }
 
-/**
- * `node --import tsx <entry>` with the workspace's development condition, as the stack runs services.
- * With BENCH_CPU_PROF_DIR set, services write a V8 CPU profile there when they stop.
- */
-function spawnTs(entry: string, env: Record<string, string>, stdout: 'pipe' | 'ignore'): ChildProcess {
-  const profile = process.env.BENCH_CPU_PROF_DIR && entry.startsWith('services/') ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
-  return spawn(process.execPath, [...profile, '--conditions=development', '--import', 'tsx', `${REPO_ROOT}${entry}`], {
-    env: { ...process.env, ...env },
-    stdio: ['pipe', stdout, 'ignore'],
-  });
+/** With BENCH_CPU_PROF_DIR set, services write a V8 CPU profile there when they stop. */
+function profileArgs(): string[] {
+  const dir = process.env.BENCH_CPU_PROF_DIR;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
-function stopper(child: ChildProcess): () => Promise<void> {
-  return async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(killer);
-  };
-}
+const benchProcess = (child: ChildProcess): BenchProcess => ({ pid: child.pid!, stop: async () => void (await stopChild(child)) });
 
 /** A service (services/<name>/src/main.ts) with `env`; resolves once its /healthz answers. */
 export async function startService(name: string, env: Record<string, string>, opsUrl: string): Promise<BenchProcess> {
-  const child = spawnTs(`services/${name}/src/main.ts`, env, 'ignore');
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} while starting`);
-    try {
-      if ((await fetch(`${opsUrl}/healthz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${name} did not answer /healthz within 60 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return { pid: child.pid!, stop: stopper(child) };
+  const child = await startServiceProcess(name, `services/${name}/src/main.ts`, opsUrl, { env, stdio: ['pipe', 'ignore', 'ignore'], nodeArgs: profileArgs() });
+  return benchProcess(child);
 }
 
 /** A script of ours that prints `<TAG> <value>` once it serves; resolves with the value. */
 export async function startScript(entry: string, tag: string, env: Record<string, string> = {}): Promise<BenchProcess & { value: string }> {
-  const child = spawnTs(entry, env, 'pipe');
+  const child = spawnEntry(entry, { env, stdio: ['pipe', 'pipe', 'ignore'] });
   const lines = createInterface({ input: child.stdout! });
   try {
     const value = await new Promise<string>((resolve, reject) => {
@@ -73,18 +45,19 @@ export async function startScript(entry: string, tag: string, env: Record<string
         reject(new Error(`${entry} exited with code ${code} while starting`));
       });
     });
-    return { pid: child.pid!, value, stop: stopper(child) };
+    return { ...benchProcess(child), value };
   } finally {
     lines.close();
   }
 }
 
-/** One metric from a service's /metrics, summed over its label sets (0 when absent). */
-export async function metricValue(opsUrl: string, name: string): Promise<number> {
-  const text = await (await fetch(`${opsUrl}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+/** After `afterMs`, SIGSTOPs process `pid` for `forMs`, then SIGCONT: its connections stay open and nothing is answered. */
+export async function freezeProcess(pid: number, afterMs: number, forMs: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, afterMs));
+  process.kill(pid, 'SIGSTOP');
+  try {
+    await new Promise((resolve) => setTimeout(resolve, forMs));
+  } finally {
+    process.kill(pid, 'SIGCONT');
   }
-  return sum;
 }

@@ -3,10 +3,11 @@
  * their row is queryable in ClickHouse; each service's CPU and peak memory meanwhile; then the
  * same load with Kafka stalled, for each service's peak memory.
  */
-import { createClient } from '@clickhouse/client';
 import { LatencyRecorder, runLoad } from '@sophon/device-simulator';
+import { clickhouseClient } from '../local/clients.js';
 import { DATABASE, type LocalStack, type ServiceName } from '../local/stack.js';
 import { waitFor } from '@sophon/test-kit';
+import { freezeProcess } from './child-processes.js';
 import { childPid, startPhase } from './process-stats.js';
 import { phaseMs, type BenchSettings } from './settings.js';
 import { liveUploads } from './uploads.js';
@@ -28,7 +29,7 @@ export async function benchmarkEndToEnd(stack: LocalStack, settings: BenchSettin
   // batches keep up with only about ten of them per second there.
   const rate = 10;
   const durationMs = phaseMs(settings, 20, 2);
-  const clickhouse = createClient({ url: stack.clickhouse.url, database: DATABASE });
+  const clickhouse = clickhouseClient(stack.clickhouse, DATABASE);
   for (const name of SERVICES.filter((n) => n !== 'gateway')) {
     await waitFor(async () => (await fetch(`${stack.services[name].opsUrl}/readyz`)).ok, `${name} ready`, 60_000, 200);
   }
@@ -113,13 +114,7 @@ async function stallUnderLoad(stack: LocalStack, settings: BenchSettings, pids: 
     durationMs: stallMs + phaseMs(settings, 4, 1),
     retryCapMs: 1000,
   });
-  await new Promise((resolve) => setTimeout(resolve, phaseMs(settings, 1, 0.3)));
-  process.kill(kafkaPid, 'SIGSTOP');
-  try {
-    await new Promise((resolve) => setTimeout(resolve, stallMs));
-  } finally {
-    process.kill(kafkaPid, 'SIGCONT');
-  }
+  await freezeProcess(kafkaPid, phaseMs(settings, 1, 0.3), stallMs);
   await loading;
   return phase.end();
 }

@@ -7,7 +7,7 @@
  */
 import { runLoad, type LoadResult, type RequestSource } from '@sophon/device-simulator';
 import type { LocalStack } from '../local/stack.js';
-import { startScript } from './child-processes.js';
+import { freezeProcess, startScript } from './child-processes.js';
 import { childPid, startPhase } from './process-stats.js';
 import { formatMiB, phaseMs, type BenchSettings } from './settings.js';
 import { pooledUploads } from './uploads.js';
@@ -148,13 +148,7 @@ async function kafkaStall(stack: LocalStack, settings: BenchSettings, gatewayPid
   output.line(`gateway: Kafka stalled for ${stallMs / 1000} s under batches of 10 full events, 64 uploads in flight`);
   const phase = startPhase({ gateway: gatewayPid });
   const loading = runLoad({ url: stack.gatewayUrl, source, concurrency: 64, durationMs: stallMs + phaseMs(settings, 4, 1), retryCapMs: 1000, maxAttempts: 100 });
-  await new Promise((resolve) => setTimeout(resolve, phaseMs(settings, 1, 0.3)));
-  process.kill(kafkaPid, 'SIGSTOP');
-  try {
-    await new Promise((resolve) => setTimeout(resolve, stallMs));
-  } finally {
-    process.kill(kafkaPid, 'SIGCONT');
-  }
+  await freezeProcess(kafkaPid, phaseMs(settings, 1, 0.3), stallMs);
   const load = await loading;
   const { gateway } = phase.end();
   recorder.section({

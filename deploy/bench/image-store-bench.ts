@@ -4,13 +4,14 @@
  * (IMAGE_STORE_CONCURRENCY 8 × 4 partitions at a time). s3rver runs in a process of its own, so
  * neither client shares its event loop; the broker has 64 partitions (it keeps ~5 MB each).
  */
-import http from 'node:http';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { Client } from 'minio';
+import type { Producer } from 'kafkajs';
 import { createHistoryEventAdapter, DEFAULT_TOPICS, type OutboundMessage } from '@sophon/event-contract';
 import { createEventGenerator, createRandom, simulatedDevices } from '@sophon/device-simulator';
-import { freePort, startKafka, waitFor } from '@sophon/test-kit';
-import { metricValue, startScript, startService } from './child-processes.js';
+import { createKafkaClient } from '@sophon/kafka';
+import { createLogger } from '@sophon/logger';
+import { freePort, metricValue, startKafka, waitFor } from '@sophon/test-kit';
+import { createObjectStore } from '../../services/image-store/src/object-store.js';
+import { startScript, startService } from './child-processes.js';
 import { startPhase } from './process-stats.js';
 import { MB, MiB, type BenchSettings } from './settings.js';
 import { picturePool } from './uploads.js';
@@ -34,7 +35,7 @@ export async function benchmarkImageStore(settings: BenchSettings): Promise<{ pe
     startKafka({ topics: { [TOPIC]: PARTITIONS, 'pipeline-dead-letter': 1 } }),
     startScript('deploy/bench/s3-server.ts', 'S3', { S3_BUCKETS: `${BUCKET},${DIRECT_BUCKET}` }),
   ]);
-  const producer = new Kafka({ brokers: kafka.brokers, clientId: 'bench', logLevel: logLevel.NOTHING }).producer();
+  const producer = createKafkaClient({ brokers: kafka.brokers, clientId: 'bench' }, createLogger({ service: 'bench', level: 'silent' })).producer();
   let store: Awaited<ReturnType<typeof startService>> | undefined;
   try {
     await producer.connect();
@@ -124,19 +125,16 @@ async function produceEvenly(producer: Producer, pictures: OutboundMessage[]): P
   }
 }
 
-/** The same pictures, same keys and metadata, put by minio's client configured as the store's. */
+/** The same pictures, same keys and metadata, put by the store's own minio client. */
 async function putDirectly(endpoint: URL, pictures: OutboundMessage[], bytes: number): Promise<number> {
-  const agent = new http.Agent({ keepAlive: true });
-  const client = new Client({
+  const { client, close } = createObjectStore({
     endPoint: endpoint.hostname,
     port: Number(endpoint.port),
     useSSL: false,
     accessKey: S3_KEY,
     secretKey: S3_KEY,
     region: 'us-east-1',
-    pathStyle: true,
-    transportAgent: agent,
-    retryOptions: { disableRetry: true },
+    requestTimeoutMs: 30_000, // S3_REQUEST_TIMEOUT_MS' default
   });
   let next = 0;
   const started = performance.now();
@@ -155,6 +153,6 @@ async function putDirectly(endpoint: URL, pictures: OutboundMessage[], bytes: nu
     }),
   );
   const rate = bytes / MB / ((performance.now() - started) / 1000);
-  agent.destroy();
+  close();
   return rate;
 }

@@ -6,13 +6,16 @@
  * Servers of its own from the test kit (the broker with 64 partitions: it keeps only ~5 MB per
  * partition, so the backlog is spread evenly, ~2.5 MB each); the writer is a process of its own.
  */
-import { createClient } from '@clickhouse/client';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { historyEventRow, migrate, type HistoryEventRow } from '@sophon/clickhouse';
+import type { Kafka, Producer } from 'kafkajs';
+import { migrate, type ClickHouseClient } from '@sophon/clickhouse';
 import { decodeHistoryEventMessage, type OutboundMessage } from '@sophon/event-contract';
+import { createKafkaClient } from '@sophon/kafka';
 import { createLogger } from '@sophon/logger';
-import { freePort, startClickHouse, startKafka, waitFor } from '@sophon/test-kit';
-import { metricValue, startService } from './child-processes.js';
+import { freePort, metricValue, startClickHouse, startKafka, waitFor } from '@sophon/test-kit';
+import { clickhouseClient } from '../local/clients.js';
+// The writer's own mapping, so the direct insert sends exactly the rows the writer would.
+import { historyEventRow, type HistoryEventRow } from '../../services/analytics-writer/src/history-event-row.js';
+import { startService } from './child-processes.js';
 import { historyEventMessages } from './history-messages.js';
 import { childPid, startPhase } from './process-stats.js';
 import { formatMiB, MiB, phaseMs, type BenchSettings } from './settings.js';
@@ -30,8 +33,9 @@ export async function benchmarkWriter(settings: BenchSettings): Promise<{ peakRs
   const total = settings.quick ? 2_000 : 48_000;
   output.line(`writer: ${total} history-events messages over ${PARTITIONS} partitions`);
   const [kafka, clickhouse] = await Promise.all([startKafka({ topics: { [TOPIC]: PARTITIONS, 'pipeline-dead-letter': 1 } }), startClickHouse()]);
-  const admin = createClient({ url: clickhouse.url });
-  const client = new Kafka({ brokers: kafka.brokers, clientId: 'bench', logLevel: logLevel.NOTHING });
+  const admin = clickhouseClient(clickhouse);
+  // A bare kafkajs consumer is the ceiling measured below, made by the product's client factory.
+  const client = createKafkaClient({ brokers: kafka.brokers, clientId: 'bench' }, logger);
   const producer = client.producer();
   let writer: Awaited<ReturnType<typeof startService>> | undefined;
   try {
@@ -159,7 +163,7 @@ async function consumeWithoutSink(client: Kafka, total: number): Promise<number>
   return total / ((lastAt - firstAt) / 1000);
 }
 
-async function insertDirectly(clickhouse: ReturnType<typeof createClient>, unique: OutboundMessage[], total: number): Promise<number> {
+async function insertDirectly(clickhouse: ClickHouseClient, unique: OutboundMessage[], total: number): Promise<number> {
   const insertedAt = Date.now();
   const uniqueRows = unique.map((message, i) => historyEventRow(decodeHistoryEventMessage(message.value), { topic: TOPIC, partition: i % PARTITIONS, offset: i }, insertedAt));
   const rows: HistoryEventRow[] = Array.from({ length: total }, (_, i) => ({ ...uniqueRows[i % uniqueRows.length]!, kafka_offset: i }));

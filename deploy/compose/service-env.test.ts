@@ -311,7 +311,7 @@ describe('one source of truth: the jobs use what the local stack and the tests u
     const config = configOf('kafka-init');
     assert.equal(relative(ROOT, config.KAFKA_TOPICS_FILE as string), 'deploy/kafka/topics.json');
     assert.equal(config.KAFKA_TOPICS_FILE, DEFAULT_TOPICS_FILE);
-    assert.match(readFileSync(`${ROOT}deploy/local/stack.ts`, 'utf8'), /readTopicDefinitions\(`\$\{root\}deploy\/kafka\/topics\.json`\)/);
+    assert.match(readFileSync(`${ROOT}deploy/local/stack.ts`, 'utf8'), /readTopicDefinitions\(DEFAULT_TOPICS_FILE\)/);
     assert.deepEqual(
       readTopicDefinitions(DEFAULT_TOPICS_FILE).map((topic) => topic.name),
       ['history-events', 'event-images', 'history-events-quarantine', 'pipeline-dead-letter', 'face-registrations'],

@@ -6,29 +6,31 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { Client as S3Client } from 'minio';
+import type { ClickHouseClient } from '@sophon/clickhouse';
 import { sampleHistoryEvent, tinyImage } from '@sophon/event-contract/testing';
 import { DEFAULT_TOPICS } from '@sophon/event-contract';
 import { createKafkaClient, loadDeadLettersConfig, readTopicToEnd, runDeadLetterCli } from '@sophon/kafka';
 import { createLogger } from '@sophon/logger';
 import { metricValue, waitFor as until } from '@sophon/test-kit';
+import type { ObjectStore } from '../../services/image-store/src/object-store.js';
+import { clickhouseClient, objectStore } from '../local/clients.js';
 import { BUCKET, DATABASE, startLocalStack, type LocalStack } from '../local/stack.js';
 
 let stack: LocalStack;
 let clickhouse: ClickHouseClient;
-let s3: S3Client;
+let store: ObjectStore;
 
 before(async () => {
   stack = await startLocalStack({ fastConsumers: true, output: process.env.TEST_LOG_LEVEL ? 'inherit' : 'ignore', logLevel: process.env.TEST_LOG_LEVEL ?? 'warn' });
-  clickhouse = createClient({ url: stack.clickhouse.url, database: DATABASE });
-  s3 = new S3Client({ endPoint: stack.s3.endPoint, port: stack.s3.port, useSSL: false, accessKey: stack.s3.accessKey, secretKey: stack.s3.secretKey, region: stack.s3.region, pathStyle: true });
+  clickhouse = clickhouseClient(stack.clickhouse, DATABASE);
+  store = objectStore(stack.s3);
   for (const service of ['image-store', 'analytics-writer', 'registration-worker'] as const) {
     await until(async () => (await fetch(`${stack.services[service].opsUrl}/readyz`)).ok, `${service} ready`, 30_000);
   }
 });
 after(async () => {
   await clickhouse?.close();
+  store?.close();
   await stack?.stop();
 });
 
@@ -95,7 +97,7 @@ async function postAll(list: unknown[]) {
 const count = async (sql: string) => Number((await (await clickhouse.query({ query: sql, format: 'JSONEachRow' })).json<{ n: string }>())[0]?.n ?? 0);
 const objects = async () => {
   const keys: string[] = [];
-  for await (const item of s3.listObjectsV2(BUCKET, '', true)) if (item.name) keys.push(item.name);
+  for await (const item of store.client.listObjectsV2(BUCKET, '', true)) if (item.name) keys.push(item.name);
   return keys;
 };
 const kafkaClient = () => createKafkaClient({ brokers: stack.kafka.brokers, clientId: 'e2e' }, createLogger({ service: 'e2e', level: 'silent' }));
@@ -128,7 +130,7 @@ describe('the pipeline end to end', () => {
           assert.equal(row[column], '', `${column} empty for event ${i}`);
           continue;
         }
-        const object = await s3.getObject(BUCKET, row[column]);
+        const object = await store.client.getObject(BUCKET, row[column]);
         const chunks: Buffer[] = [];
         for await (const chunk of object) chunks.push(chunk as Buffer);
         assert.deepEqual(Buffer.concat(chunks), Buffer.from(b64, 'base64'), `${kind} of event ${i} byte-exact`);

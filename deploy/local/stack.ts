@@ -4,14 +4,13 @@
  * three consumers as processes of their own, started from their real entry points with the
  * environment compose would give them. Used by `pnpm dev` and by the end-to-end tests.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { legacyAnalystUser } from '@sophon/clickhouse';
-import { freePort, MOCK_KAFKA_CONSUMER_ENV, startClickHouse, startKafka, startS3, type ClickHouseServer, type KafkaServer, type S3Server } from '@sophon/test-kit';
-import { readTopicDefinitions } from '@sophon/kafka';
+import { freePort, MOCK_KAFKA_CONSUMER_ENV, startClickHouse, startKafka, startS3, stopChild, type ClickHouseServer, type KafkaServer, type S3Server } from '@sophon/test-kit';
+import { DEFAULT_TOPICS_FILE, readTopicDefinitions } from '@sophon/kafka';
+import { spawnEntry, startServiceProcess } from './service-process.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 export const BUCKET = 'sophon-events';
 export const DATABASE = 'sophon';
 
@@ -51,7 +50,7 @@ export interface StackOptions {
 export interface ServiceProcess {
   readonly name: ServiceName;
   readonly opsUrl: string;
-  /** SIGTERM and wait for the exit code. */
+  /** SIGTERM and wait for the exit code (SIGKILL if it hangs, see stopChild). */
   stop(): Promise<number | null>;
   /** SIGKILL: no clean-up at all. */
   kill(): Promise<void>;
@@ -74,7 +73,7 @@ export interface LocalStack {
 export async function startLocalStack(options: StackOptions = {}): Promise<LocalStack> {
   const token = options.token ?? 'dev-token';
   const analystPassword = options.analystPassword ?? 'analyst-dev-password';
-  const topics = readTopicDefinitions(`${root}deploy/kafka/topics.json`);
+  const topics = readTopicDefinitions(DEFAULT_TOPICS_FILE);
   const [kafka, clickhouse, s3] = await Promise.all([
     startKafka({ port: options.kafkaPort, topics: Object.fromEntries(topics.map((t) => [t.name, LOCAL_PARTITIONS[t.name] ?? DEFAULT_LOCAL_PARTITIONS])) }),
     startClickHouse({ users: [legacyAnalystUser({ password: analystPassword, database: DATABASE })] }),
@@ -131,11 +130,7 @@ function serviceProcess(name: ServiceName, env: Record<string, string>, opsPort:
   const exit = async (signal: NodeJS.Signals) => {
     const running = child;
     child = undefined;
-    if (!running || running.exitCode !== null || running.signalCode !== null) return running?.exitCode ?? null;
-    const exited = once(running, 'exit');
-    running.kill(signal);
-    const [code] = (await exited) as [number | null];
-    return code;
+    return running ? (await stopChild(running, signal)).code : null;
   };
   return {
     name,
@@ -143,37 +138,15 @@ function serviceProcess(name: ServiceName, env: Record<string, string>, opsPort:
     running: () => child !== undefined && child.exitCode === null && child.signalCode === null,
     async start(overrides = {}) {
       if (child) return;
-      child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', `${root}${ENTRIES[name]}`], {
-        env: { ...process.env, ...env, ...overrides },
-        stdio: ['ignore', output, output],
-      });
-      await waitUntilHealthy(name, opsUrl, child);
+      child = await startServiceProcess(name, ENTRIES[name], opsUrl, { env: { ...env, ...overrides }, stdio: ['ignore', output, output] });
     },
     stop: () => exit('SIGTERM'),
     kill: async () => void (await exit('SIGKILL')),
   };
 }
 
-/** Alive means /healthz answers; the consumers become ready (group joined) a few seconds later. */
-async function waitUntilHealthy(name: string, opsUrl: string, child: ChildProcess) {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} while starting`);
-    try {
-      if ((await fetch(`${opsUrl}/healthz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${name} did not answer /healthz within 60 s`);
-}
-
 async function runOnce(name: 'migrate', env: Record<string, string>, output: 'inherit' | 'ignore'): Promise<number | null> {
-  const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', `${root}${ENTRIES[name]}`], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', output, output],
-  });
+  const child = spawnEntry(ENTRIES[name], { env, stdio: ['ignore', output, output] });
   const [code] = (await once(child, 'exit')) as [number | null];
   return code;
 }

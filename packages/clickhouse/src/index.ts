@@ -23,18 +23,6 @@ export {
   type LegacyAnalystUser,
 } from './analyst.js';
 export { dropExpiredPartitions, firstKeptMonth, PARTITIONED_TABLES, type ExpiredPartition, type RetentionOptions } from './retention.js';
-export {
-  epochSeconds,
-  historyEventRow,
-  PERSON_TYPE_NAMES,
-  WANT_ACTION_NAMES,
-  type HistoryEventRow,
-  type KafkaPosition,
-  type PersonTypeName,
-  type RegistrationAction,
-  type RegistrationOutcome,
-  type RegistrationRow,
-  type WantActionName,
-} from './rows.js';
+export { epochSeconds } from './rows.js';
 export { DEFAULT_GRANTS_FILE, DEFAULT_MIGRATIONS_DIR } from './paths.js';
 export { renderSqlTemplate, splitSqlStatements, sqlIdentifier, sqlString, sqlTableName } from './sql.js';

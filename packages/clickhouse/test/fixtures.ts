@@ -1,11 +1,14 @@
 /**
  * One small day of two boxes, shared by the 18.16 and the chdb tests so both servers must give
  * the same answers. Server zone Asia/Shanghai (UTC+8): every local time below is 2024-05-02.
+ *
+ * The rows are written as the tables' columns, not derived from events: this package knows
+ * tables, not events (the services that write each table own the mapping, and test that their
+ * rows carry exactly the table's columns).
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import type { FaceInfo, HistoryEventMessage, NormalisedExtData, PictureKind } from '@sophon/event-contract';
-import { historyEventRow, splitSqlStatements, type HistoryEventRow, type RegistrationRow } from '../src/index.js';
+import { epochSeconds, splitSqlStatements } from '../src/index.js';
 
 export const SERVER_TIMEZONE = 'Asia/Shanghai';
 export const DATABASE = 'sophon';
@@ -14,69 +17,91 @@ const BOX_A = 'box-a';
 const BOX_B = 'box-b';
 const at = (isoUtc: string) => Date.parse(isoUtc);
 
+/** The picture columns, and the file each object key ends in (the device's name for the picture). */
+const PICTURE_FILES = { reg_pic_key: 'reg_pic', spot_pic_key: 'spot_pic', ir_pic_key: 'ir_pic', face_pic_key: 'recognize_face' } as const;
+type PictureColumn = keyof typeof PICTURE_FILES;
+
 interface Sample {
   id: string;
   devSno: string;
   timeUtc: string;
   identity: string;
   name: string;
-  personType: NormalisedExtData['person_type'];
+  personType: 'employee' | 'visitor' | 'blacklist' | 'stranger' | 'vip';
   score: number;
-  wantAction?: HistoryEventMessage['event']['want_action'];
-  fiqa?: boolean;
-  info?: NormalisedExtData['info'];
+  wantAction?: 'none' | 'new_stranger' | 'face_update';
+  fiqa?: 0 | 1;
+  face?: { age?: string; gender?: string; glasses?: string; box?: number[]; feature?: number[] };
   /** received_at - event time, ms. */
   lagMs?: number;
-  pictures?: PictureKind[];
-  extra?: Record<string, unknown>;
+  pictures?: PictureColumn[];
+  extJson?: string;
 }
 
-function message(sample: Sample, lagMs = sample.lagMs ?? 2_000): HistoryEventMessage {
+/** Where and when a row was written: the Kafka position and the ReplacingMergeTree version. */
+interface Write {
+  partition: number;
+  offset: number;
+  insertedAtMs: number;
+  lagMs?: number;
+}
+
+/** A history_events row, every column. */
+function historyEventRow(sample: Sample, write: Write) {
   const timestamp = at(sample.timeUtc);
-  const ext_data: NormalisedExtData = {
-    device_ip: sample.devSno === BOX_A ? '192.168.1.101' : '192.168.1.102',
-    ep_id: `${sample.devSno}__cam-1`,
-    dev_sno: sample.devSno,
-    person_type: sample.personType,
-    device_type: '0',
-    ...(sample.fiqa === undefined ? {} : { fiqa_result: sample.fiqa }),
-    ...(sample.info ? { info: sample.info } : {}),
-    ...sample.extra,
-  };
+  const receivedAt = timestamp + (write.lagMs ?? sample.lagMs ?? 2_000);
+  const pictureKey = (column: PictureColumn) =>
+    sample.pictures?.includes(column) ? `2024/05/02/${sample.devSno}/${sample.id}/${PICTURE_FILES[column]}.jpg` : '';
   return {
-    schema_version: 1,
-    kind: 'history-event',
     event_id: sample.id,
-    received_at: timestamp + lagMs,
-    event: {
-      identity_id: sample.identity,
-      identity_name: sample.name,
-      group_name: 'default_group',
-      timestamp,
-      score: sample.score,
-      want_action: sample.wantAction ?? '0',
-      ext_data,
-    },
-    pictures: (sample.pictures ?? []).map((kind) => ({
-      kind,
-      content_type: 'image/jpeg',
-      size: 100,
-      sha256: '0'.repeat(64),
-      object_key: `2024/05/02/${sample.devSno}/${sample.id}/${kind}.jpg`,
-    })),
+    event_time: epochSeconds(timestamp),
+    event_time_ms: timestamp,
+    dev_sno: sample.devSno,
+    ep_id: `${sample.devSno}__cam-1`,
+    device_ip: sample.devSno === BOX_A ? '192.168.1.101' : '192.168.1.102',
+    device_type: '0',
+    identity_id: sample.identity,
+    identity_name: sample.name,
+    group_name: 'default_group',
+    person_type: sample.personType,
+    score: sample.score,
+    // The rule the writer applies (normaliseScore): above 1 is a 0–100 score.
+    score_normalised: Math.min(1, Math.max(0, sample.score > 1 ? sample.score / 100 : sample.score)),
+    source_format: 'V5R3C01',
+    want_action: sample.wantAction ?? 'none',
+    fiqa_result: sample.fiqa ?? null,
+    age: sample.face?.age ?? '',
+    gender: sample.face?.gender ?? '',
+    glasses: sample.face?.glasses ?? '',
+    face_box: sample.face?.box ?? [],
+    feature: sample.face?.feature ?? [],
+    reg_pic_key: pictureKey('reg_pic_key'),
+    spot_pic_key: pictureKey('spot_pic_key'),
+    ir_pic_key: pictureKey('ir_pic_key'),
+    face_pic_key: pictureKey('face_pic_key'),
+    received_at: epochSeconds(receivedAt),
+    received_at_ms: receivedAt,
+    kafka_topic: 'history-events',
+    kafka_partition: write.partition,
+    kafka_offset: write.offset,
+    ext_json: sample.extJson ?? '{}',
+    inserted_at_ms: write.insertedAtMs,
   };
 }
 
-const youngWoman = (box: [number, number, number, number]): FaceInfo => ({ age: 'youth', gender: 'female', glasses: 'no', box, feature: [0.125, -0.5, 0.25] });
+/** A row of `history_events`, as the fixtures write it. */
+export type HistoryEventsRow = ReturnType<typeof historyEventRow>;
+
+const youngWoman = (box: number[]) => ({ age: 'youth', gender: 'female', glasses: 'no', box, feature: [0.125, -0.5, 0.25] });
 
 const samples: Record<string, Sample> = {
-  e7: { id: 'e7', devSno: BOX_A, timeUtc: '2024-05-01T23:30:00.250Z', identity: 'emp-1', name: 'Alice', personType: 1, score: 0.9, info: youngWoman([10, 20, 110, 140]) },
-  e1: { id: 'e1', devSno: BOX_A, timeUtc: '2024-05-02T00:59:00.000Z', identity: 'emp-1', name: 'Alice', personType: 1, score: 0.91, fiqa: true, info: youngWoman([1, 2, 3, 4]), pictures: ['spot_pic', 'recognize_face'] },
-  e3: { id: 'e3', devSno: BOX_A, timeUtc: '2024-05-02T01:10:00.000Z', identity: '1714612200.123', name: 'stranger', personType: 4, score: 0.2, wantAction: '1001', fiqa: false, pictures: ['reg_pic', 'spot_pic', 'ir_pic', 'recognize_face'], extra: { firmware: 'V5R3C01' } },
-  e2: { id: 'e2', devSno: BOX_A, timeUtc: '2024-05-02T10:05:00.000Z', identity: 'emp-1', name: 'Alice Chen', personType: 1, score: 0.88, lagMs: -1_500, info: youngWoman([5, 6, 7, 8]) },
-  e4: { id: 'e4', devSno: BOX_B, timeUtc: '2024-05-02T01:20:00.000Z', identity: '1714612800.5', name: 'stranger', personType: 4, score: 35, fiqa: true, info: { age: 'child', gender: 'male' } },
-  e5: { id: 'e5', devSno: BOX_B, timeUtc: '2024-05-02T02:00:00.000Z', identity: 'bl-1', name: 'Mallory', personType: 3, score: 0.95, pictures: ['spot_pic'] },
-  e6: { id: 'e6', devSno: BOX_B, timeUtc: '2024-05-02T03:00:00.000Z', identity: 'vip-1', name: 'Victor', personType: 5, score: 1, info: { age: 'middle-aged', gender: 'male', glasses: 'yes', note: 'unknown info field' } },
+  e7: { id: 'e7', devSno: BOX_A, timeUtc: '2024-05-01T23:30:00.250Z', identity: 'emp-1', name: 'Alice', personType: 'employee', score: 0.9, face: youngWoman([10, 20, 110, 140]) },
+  e1: { id: 'e1', devSno: BOX_A, timeUtc: '2024-05-02T00:59:00.000Z', identity: 'emp-1', name: 'Alice', personType: 'employee', score: 0.91, fiqa: 1, face: youngWoman([1, 2, 3, 4]), pictures: ['spot_pic_key', 'face_pic_key'] },
+  e3: { id: 'e3', devSno: BOX_A, timeUtc: '2024-05-02T01:10:00.000Z', identity: '1714612200.123', name: 'stranger', personType: 'stranger', score: 0.2, wantAction: 'new_stranger', fiqa: 0, pictures: ['reg_pic_key', 'spot_pic_key', 'ir_pic_key', 'face_pic_key'], extJson: '{"firmware":"V5R3C01"}' },
+  e2: { id: 'e2', devSno: BOX_A, timeUtc: '2024-05-02T10:05:00.000Z', identity: 'emp-1', name: 'Alice Chen', personType: 'employee', score: 0.88, lagMs: -1_500, face: youngWoman([5, 6, 7, 8]) },
+  e4: { id: 'e4', devSno: BOX_B, timeUtc: '2024-05-02T01:20:00.000Z', identity: '1714612800.5', name: 'stranger', personType: 'stranger', score: 35, fiqa: 1, face: { age: 'child', gender: 'male' } },
+  e5: { id: 'e5', devSno: BOX_B, timeUtc: '2024-05-02T02:00:00.000Z', identity: 'bl-1', name: 'Mallory', personType: 'blacklist', score: 0.95, pictures: ['spot_pic_key'] },
+  e6: { id: 'e6', devSno: BOX_B, timeUtc: '2024-05-02T03:00:00.000Z', identity: 'vip-1', name: 'Victor', personType: 'vip', score: 1, face: { age: 'middle-aged', gender: 'male', glasses: 'yes' }, extJson: '{"info":{"note":"unknown info field"}}' },
 };
 
 export const UNIQUE_EVENTS = Object.keys(samples).length;
@@ -89,54 +114,52 @@ const firstInsert = at('2024-05-02T12:00:00Z');
  * received_at, new Kafka offset, written later, so it wins), and e5 replayed from Kafka (same
  * content, new offset, written later).
  */
-export function historyEventRows(): HistoryEventRow[] {
-  const rows = samplesInOrder.map((sample, index) =>
-    historyEventRow(message(sample), { topic: 'history-events', partition: 0, offset: String(100 + index) }, firstInsert + index),
-  );
+export function historyEventRows(): HistoryEventsRow[] {
+  const rows = samplesInOrder.map((sample, index) => historyEventRow(sample, { partition: 0, offset: 100 + index, insertedAtMs: firstInsert + index }));
   const e1 = samples['e1'];
   const e5 = samples['e5'];
   assert.ok(e1 && e5);
-  rows.push(historyEventRow(message(e1, 300_000), { topic: 'history-events', partition: 1, offset: '7' }, firstInsert + 60_000));
-  rows.push(historyEventRow(message(e5), { topic: 'history-events', partition: 0, offset: '200' }, firstInsert + 61_000));
+  rows.push(historyEventRow(e1, { partition: 1, offset: 7, insertedAtMs: firstInsert + 60_000, lagMs: 300_000 }));
+  rows.push(historyEventRow(e5, { partition: 0, offset: 200, insertedAtMs: firstInsert + 61_000 }));
   return rows;
 }
 
 /** The events in one insert, then each copy in an insert of its own (as retries arrive). */
-export function insertBatches(rows: HistoryEventRow[]): HistoryEventRow[][] {
+export function insertBatches(rows: HistoryEventsRow[]): HistoryEventsRow[][] {
   return [rows.slice(0, UNIQUE_EVENTS), ...rows.slice(UNIQUE_EVENTS).map((row) => [row])];
 }
 
-/** e3's registration decided twice (a retry after a restart); e1's face update once. */
-export function registrationRows(): RegistrationRow[] {
-  const e3Time = at(samples['e3']?.timeUtc ?? '');
-  const e1Time = at(samples['e1']?.timeUtc ?? '');
-  const decision = (overrides: Partial<RegistrationRow> & Pick<RegistrationRow, 'decided_at_ms'>): RegistrationRow => ({
-    event_id: 'e3',
-    action: 'new_stranger',
-    identity_id: '1714612200.123',
-    outcome: 'refused',
-    reason: 'fiqa_result is false: picture quality too poor',
+/** A registrations row, every column. */
+function registrationRow(eventTimeMs: number, decidedAtMs: number, columns: { event_id: string; action: 'new_stranger' | 'face_update'; identity_id: string; outcome: 'registered' | 'updated' | 'refused'; reason: string; face_pic_key: string }) {
+  return {
+    ...columns,
     dev_sno: BOX_A,
     group_name: 'default_group',
-    face_pic_key: '2024/05/02/box-a/e3/recognize_face.jpg',
-    event_time: Math.floor(e3Time / 1000),
-    event_time_ms: e3Time,
-    decided_at: Math.floor(overrides.decided_at_ms / 1000),
-    ...overrides,
-  });
+    event_time: epochSeconds(eventTimeMs),
+    event_time_ms: eventTimeMs,
+    decided_at: epochSeconds(decidedAtMs),
+    decided_at_ms: decidedAtMs,
+  };
+}
+
+/** A row of `registrations`, as the fixtures write it. */
+export type RegistrationsRow = ReturnType<typeof registrationRow>;
+
+/** e3's registration decided twice (a retry after a restart); e1's face update once. */
+export function registrationRows(): RegistrationsRow[] {
+  const e3Time = at(samples['e3']?.timeUtc ?? '');
+  const e1Time = at(samples['e1']?.timeUtc ?? '');
+  const e3 = { event_id: 'e3', action: 'new_stranger', identity_id: '1714612200.123', outcome: 'refused', face_pic_key: '2024/05/02/box-a/e3/recognize_face.jpg' } as const;
   return [
-    decision({ decided_at_ms: e3Time + 3_000 }),
-    decision({ decided_at_ms: e3Time + 45_000, reason: 'fiqa_result is false (retry)' }),
-    decision({
+    registrationRow(e3Time, e3Time + 3_000, { ...e3, reason: 'fiqa_result is false: picture quality too poor' }),
+    registrationRow(e3Time, e3Time + 45_000, { ...e3, reason: 'fiqa_result is false (retry)' }),
+    registrationRow(e1Time, e1Time + 4_000, {
       event_id: 'e1',
       action: 'face_update',
       identity_id: 'emp-1',
       outcome: 'updated',
       reason: '',
       face_pic_key: '2024/05/02/box-a/e1/recognize_face.jpg',
-      event_time: Math.floor(e1Time / 1000),
-      event_time_ms: e1Time,
-      decided_at_ms: e1Time + 4_000,
     }),
   ];
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, rmSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -7,6 +7,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { logFiles, renderConfigXml, renderUsersXml, type ClickHouseUser } from './clickhouse/config-xml.js';
 import { startWatchdog, type Watchdog } from './clickhouse/watchdog.js';
 import { freePort } from './free-port.js';
+import { manageServer } from './server-lifecycle.js';
+import { stopChild } from './stop-child.js';
 
 export type { ClickHouseUser } from './clickhouse/config-xml.js';
 
@@ -33,7 +35,7 @@ export interface ClickHouseServer {
   readonly tcpPort: number;
   /** ClickHouse's `path`; also holds config.xml, users.xml and log/. */
   readonly dataDir: string;
-  /** SIGTERM and wait for the exit; SIGKILL after 10 s. Data stays. */
+  /** SIGTERM and wait for the exit (SIGKILL if it hangs, see stopChild). Data stays. */
   stop(): Promise<void>;
   /** Start again after stop(): same ports, same data. */
   start(): Promise<void>;
@@ -49,11 +51,8 @@ interface ExitInfo {
 
 interface Running {
   child: ChildProcess;
-  exited: Promise<ExitInfo>;
   watchdog: Watchdog;
 }
-
-const KILL_AFTER_MS = 10_000;
 
 /** A ClickHouse server of its own, as a child process, on free 127.0.0.1 ports and a fresh temp dir. */
 export async function startClickHouse(options: ClickHouseServerOptions = {}): Promise<ClickHouseServer> {
@@ -86,32 +85,7 @@ export async function startClickHouse(options: ClickHouseServerOptions = {}): Pr
   const url = `http://127.0.0.1:${httpPort}`;
 
   let running: Running | undefined;
-  let closing: Promise<void> | undefined;
-
-  // Covers a test that never calls close(): no server or directory outlives the process.
-  const onProcessExit = () => {
-    const pid = running?.child.pid;
-    if (pid !== undefined) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 });
-  };
-  process.on('exit', onProcessExit);
-
-  // start/stop/close run one at a time, so e.g. close() during start() cannot leave a server behind.
-  let queue: Promise<unknown> = Promise.resolve();
-  const serially = <T>(task: () => Promise<T>): Promise<T> => {
-    const result = queue.then(task, task);
-    queue = result.catch(() => undefined);
-    return result;
-  };
-
   const startNow = async () => {
-    if (closing) throw new Error(`ClickHouse at ${url} was closed; start a new one`);
     if (running && isAlive(running.child)) return;
     // It died on its own (crash, OOM...): start a fresh process on the same ports and data.
     if (running) await terminate(running);
@@ -123,29 +97,23 @@ export async function startClickHouse(options: ClickHouseServerOptions = {}): Pr
     running = undefined;
     if (current) await terminate(current);
   };
-
-  try {
-    await startNow();
-  } catch (error) {
-    process.removeListener('exit', onProcessExit);
-    await rm(dataDir, { recursive: true, force: true, maxRetries: 3 });
-    throw error;
-  }
-
-  return {
-    url,
-    httpPort,
-    tcpPort,
-    dataDir,
-    start: () => serially(startNow),
-    stop: () => serially(stopNow),
-    close: () =>
-      (closing ??= serially(async () => {
-        await stopNow();
-        process.removeListener('exit', onProcessExit);
-        await rm(dataDir, { recursive: true, force: true, maxRetries: 3 });
-      })),
-  };
+  const controls = await manageServer({
+    name: `ClickHouse at ${url}`,
+    directory: dataDir,
+    start: startNow,
+    stop: stopNow,
+    // Covers a test that never calls close(): no server outlives the process.
+    onProcessExit: () => {
+      const pid = running?.child.pid;
+      if (pid === undefined) return;
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    },
+  });
+  return { url, httpPort, tcpPort, dataDir, ...controls };
 }
 
 interface LaunchParams {
@@ -176,7 +144,7 @@ async function launch(params: LaunchParams): Promise<Running> {
   // The exit hook and the watchdog kill it; a forgotten server must not keep the tests alive.
   child.unref();
   const watchdog = child.pid === undefined ? { disarm() {} } : startWatchdog(child.pid, params.dataDir);
-  const current: Running = { child, exited, watchdog };
+  const current: Running = { child, watchdog };
 
   let exitedEarly: ExitInfo | undefined;
   void exited.then((info) => (exitedEarly = info));
@@ -199,15 +167,9 @@ async function launch(params: LaunchParams): Promise<Running> {
   }
 }
 
-async function terminate({ child, exited, watchdog }: Running): Promise<void> {
+async function terminate({ child, watchdog }: Running): Promise<void> {
   watchdog.disarm();
-  if (isAlive(child)) child.kill('SIGTERM');
-  const killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
-  try {
-    await exited;
-  } finally {
-    clearTimeout(killTimer);
-  }
+  await stopChild(child);
 }
 
 function isAlive(child: ChildProcess): boolean {

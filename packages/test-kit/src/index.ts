@@ -20,3 +20,4 @@ export { startS3, type S3Server, type S3ServerOptions } from './s3.js';
 export { fetchMetrics, metricSum, metricValue } from './metrics.js';
 export { pipelineTopicPartitions } from './topics.js';
 export { startTopicReader, type TopicReader } from './topic-reader.js';
+export { KILL_AFTER_MS, stopChild, type ChildExit } from './stop-child.js';

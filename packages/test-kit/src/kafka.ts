@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { createKafkaClient } from '@sophon/kafka';
 import { createLogger } from '@sophon/logger';
 import { freePort } from './free-port.js';
+import { stopChild } from './stop-child.js';
 
 const launcherSource = join(dirname(fileURLToPath(import.meta.url)), '..', 'native', 'mock-kafka.c');
 
@@ -101,7 +102,7 @@ export async function startKafka(options: KafkaServerOptions = {}): Promise<Kafk
   const stop = async () => {
     const running = launched;
     launched = undefined;
-    if (running) await terminate(running.child);
+    if (running) await stopChild(running.child);
   };
   const command = (line: string) => {
     if (!launched) return Promise.reject(new Error('mock Kafka is not running'));
@@ -168,18 +169,6 @@ async function launch(binary: string, args: string[]): Promise<Launched> {
       child.stdin!.write(`${line}\n`);
     });
   return { child, brokers: bootstrap.split(','), command };
-}
-
-function terminate(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(killer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 let compiled: Promise<string> | undefined;

@@ -1,11 +1,11 @@
-import { rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
 import AWSAccountModule from 's3rver/lib/models/account.js';
+import { manageServer } from './server-lifecycle.js';
 
 /** s3rver's built-in key pair. */
 const DEFAULT_KEY = 'S3RVER';
@@ -52,9 +52,6 @@ export async function startS3(options: S3ServerOptions = {}): Promise<S3Server> 
   }
 
   const directory = await mkdtemp(join(tmpdir(), 'sophon-s3-'));
-  const onProcessExit = () => rmSync(directory, { recursive: true, force: true, maxRetries: 3 });
-  process.on('exit', onProcessExit);
-
   const app = new S3rver({
     directory,
     silent: true,
@@ -63,21 +60,15 @@ export async function startS3(options: S3ServerOptions = {}): Promise<S3Server> 
 
   let server: Server | undefined;
   let port = 0; // the kernel picks one on the first start, which later starts reuse
-  let closing: Promise<void> | undefined;
-
-  // start/stop/close run one at a time, so overlapping calls cannot open two listeners.
-  let queue: Promise<unknown> = Promise.resolve();
-  const serially = <T>(task: () => Promise<T>): Promise<T> => {
-    const result = queue.then(task, task);
-    queue = result.catch(() => undefined);
-    return result;
-  };
+  let bucketsConfigured = false;
 
   // Our own http.Server around s3rver's handler rather than s3rver.run(): run() leaves listen
   // errors (EADDRINUSE on a restart) as an unhandled 'error' event, which would crash the tests.
   const startNow = async () => {
-    if (closing) throw new Error(`S3 at 127.0.0.1:${port} was closed; start a new one`);
     if (server) return;
+    // Once: a restart must not bring back a bucket a test deleted.
+    if (!bucketsConfigured) await app.configureBuckets();
+    bucketsConfigured = true;
     const candidate = createServer(app.callback());
     await new Promise<void>((resolve, reject) => {
       candidate.once('error', reject);
@@ -101,16 +92,7 @@ export async function startS3(options: S3ServerOptions = {}): Promise<S3Server> 
     await closed;
   };
 
-  try {
-    // Once: a restart must not bring back a bucket a test deleted.
-    await app.configureBuckets();
-    await startNow();
-  } catch (error) {
-    process.removeListener('exit', onProcessExit);
-    await rm(directory, { recursive: true, force: true });
-    throw error;
-  }
-
+  const controls = await manageServer({ name: `S3 in ${directory}`, directory, start: startNow, stop: stopNow });
   return {
     endPoint: '127.0.0.1',
     port,
@@ -119,13 +101,6 @@ export async function startS3(options: S3ServerOptions = {}): Promise<S3Server> 
     secretKey,
     region: 'us-east-1',
     directory,
-    start: () => serially(startNow),
-    stop: () => serially(stopNow),
-    close: () =>
-      (closing ??= serially(async () => {
-        await stopNow();
-        process.removeListener('exit', onProcessExit);
-        await rm(directory, { recursive: true, force: true, maxRetries: 3 });
-      })),
+    ...controls,
   };
 }

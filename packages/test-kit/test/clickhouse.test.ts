@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { connect } from 'node:net';
 import { describe, it } from 'node:test';
 import { startClickHouse } from '../src/clickhouse.js';
+import { connectError } from './connect-error.js';
 
 interface QueryResult {
   status: number;
@@ -21,17 +21,6 @@ async function queryOk(url: string, sql: string, auth?: { user: string; password
   const result = await query(url, sql, auth);
   assert.equal(result.status, 200, `${sql}\n-> ${result.body}`);
   return result.body;
-}
-
-function connectError(port: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(undefined);
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code));
-  });
 }
 
 describe('startClickHouse', () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafkaClient } from '@sophon/kafka';
+import { createLogger } from '@sophon/logger';
 import { KAFKA_API_KEYS, KAFKA_ERROR_CODES, startKafka, type KafkaServer } from '../src/index.js';
 
 let server: KafkaServer;
@@ -9,7 +10,9 @@ before(async () => {
 });
 after(() => server.close());
 
-const client = () => new Kafka({ brokers: server.brokers, clientId: 'test-kit', logLevel: logLevel.NOTHING, retry: { retries: 2 } });
+const logger = createLogger({ service: 'test-kit-test', level: 'silent' });
+// Few retries (kafkajs' initial and longest waits otherwise): a refused connect fails within a second.
+const client = () => createKafkaClient({ brokers: server.brokers, clientId: 'test-kit', retry: { retries: 2, initialRetryTime: 300, maxRetryTime: 30_000 } }, logger);
 
 test('an idempotent producer is acknowledged by the mock broker with acks=all', async () => {
   const producer = client().producer({ idempotent: true, maxInFlightRequests: 1 });

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { connect } from 'node:net';
 import type { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { Client } from 'minio';
 import { startS3, type S3Server } from '../src/s3.js';
+import { connectError } from './connect-error.js';
 
 /** Configured the way the product's MinIO client will be. */
 function minioClient(server: S3Server, keys = { accessKey: server.accessKey, secretKey: server.secretKey }): Client {
@@ -16,17 +16,6 @@ function minioClient(server: S3Server, keys = { accessKey: server.accessKey, sec
     pathStyle: true,
     region: server.region,
     ...keys,
-  });
-}
-
-function connectError(port: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(undefined);
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code));
   });
 }
 

@@ -1,9 +1,9 @@
-import { describeClickHouseError, historyEventRow, insertIsolatingRefusedRows, insertJsonLines, type ClickHouseClient } from '@sophon/clickhouse';
+import { describeClickHouseError, insertIsolatingRefusedRows, insertJsonLines, type ClickHouseClient } from '@sophon/clickhouse';
 import { decodeHistoryEventMessage } from '@sophon/event-contract';
 import { PermanentError, type ConsumedMessage, type MessageSink, type SinkResult } from '@sophon/kafka';
 import { Counter, Histogram, type Registry } from '@sophon/ops-http';
+import { historyEventRow, historyEventRowJson } from './history-event-row.js';
 import { RowBatcher } from './row-batcher.js';
-import { historyEventRowJson } from './row-json.js';
 
 export interface HistoryEventSinkOptions {
   client: ClickHouseClient;

@@ -1,4 +1,4 @@
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createClickHouseClient, type ClickHouseClient } from '@sophon/clickhouse';
 import { createHistoryEventAdapter, DEFAULT_TOPICS, type OutboundMessage } from '@sophon/event-contract';
 import { sampleHistoryEvent } from '@sophon/event-contract/testing';
 import { createDurableProducer, createKafkaClient, type DurableProducer } from '@sophon/kafka';
@@ -59,7 +59,7 @@ export async function producerFor(kafka: KafkaServer): Promise<DurableProducer> 
 }
 
 export function query(clickhouse: ClickHouseServer): ClickHouseClient {
-  return createClient({ url: clickhouse.url, database: 'sophon' });
+  return createClickHouseClient({ url: clickhouse.url, username: 'default', password: '', database: 'sophon' }, logger);
 }
 
 export async function rows<T>(client: ClickHouseClient, sql: string): Promise<T[]> {

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { Client } from 'minio';
+import type { Client } from 'minio';
 import { createHistoryEventAdapter, DEFAULT_TOPICS, type OutboundMessage } from '@sophon/event-contract';
 import { sampleHistoryEvent, tinyImage } from '@sophon/event-contract/testing';
 import { createDurableProducer, createKafkaClient, type ConsumedMessage, type DurableProducer } from '@sophon/kafka';
@@ -8,6 +8,7 @@ import { committedOffsets, MOCK_KAFKA_CONSUMER_ENV, pipelineTopicPartitions, sta
 import { waitFor as until } from '@sophon/test-kit';
 import { loadImageStoreConfig } from '../src/config.js';
 import { startImageStore } from '../src/image-store.js';
+import { createObjectStore } from '../src/object-store.js';
 
 export const BUCKET = 'sophon-events';
 export const GROUP_ID = 'image-store';
@@ -113,9 +114,13 @@ export async function readTopic(kafka: KafkaServer, topic: string, count: number
   }
 }
 
-/** A minio client configured as the service's (path-style, region given). */
+/**
+ * The service's own minio client, to look at what it stored. Its keep-alive sockets are not closed
+ * here: idle ones do not hold the process, and the test's S3 server drops them when it stops.
+ */
 export function s3Client(s3: S3Server): Client {
-  return new Client({ endPoint: s3.endPoint, port: s3.port, useSSL: false, pathStyle: true, region: s3.region, accessKey: s3.accessKey, secretKey: s3.secretKey, retryOptions: { disableRetry: true } });
+  const { endPoint, port, accessKey, secretKey, region } = s3;
+  return createObjectStore({ endPoint, port, useSSL: false, accessKey, secretKey, region, requestTimeoutMs: 3_000 }).client;
 }
 
 /** Every key in the bucket, sorted ([] while the bucket does not exist). */

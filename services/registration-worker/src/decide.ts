@@ -1,6 +1,7 @@
-import { epochSeconds, type RegistrationAction, type RegistrationRow } from '@sophon/clickhouse';
+import { epochSeconds } from '@sophon/clickhouse';
 import type { HistoryEventMessage, WantAction } from '@sophon/event-contract';
 import { FACE_REGISTRATION_SCHEMA_VERSION, type FaceRegistrationCommand } from './face-registration.js';
+import type { RegistrationAction, RegistrationRow } from './registrations-table.js';
 import { strangerIdentityId } from './stranger-identity.js';
 
 /**

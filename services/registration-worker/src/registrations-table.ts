@@ -1,5 +1,30 @@
-import { insertRows, sqlString, type ClickHouseClient, type RegistrationAction, type RegistrationRow } from '@sophon/clickhouse';
+import { insertRows, sqlString, type ClickHouseClient } from '@sophon/clickhouse';
 import { registrationId } from './decide.js';
+
+/** The want_action values the worker acts on, as the registrations table names them. */
+export type RegistrationAction = 'new_stranger' | 'face_update';
+export type RegistrationOutcome = 'registered' | 'updated' | 'refused';
+
+/**
+ * A row of `registrations`, every column (see insertRows); one per (event_id, action). DateTime
+ * columns are epoch seconds (see epochSeconds).
+ */
+export interface RegistrationRow {
+  event_id: string;
+  action: RegistrationAction;
+  identity_id: string;
+  outcome: RegistrationOutcome;
+  /** Why it was refused (or any note); '' when there is nothing to say. */
+  reason: string;
+  dev_sno: string;
+  group_name: string;
+  face_pic_key: string;
+  /** The event's time: the partition key, identical on every retry of the decision. */
+  event_time: number;
+  event_time_ms: number;
+  decided_at: number;
+  decided_at_ms: number;
+}
 
 const TABLE = 'registrations';
 /** Event ids per lookup: ~35 bytes each, far inside ClickHouse's default 256 KiB max_query_size. */

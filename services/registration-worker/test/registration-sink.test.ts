@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RegistrationRow } from '@sophon/clickhouse';
 import { DEFAULT_TOPICS } from '@sophon/event-contract';
 import { isPermanent, type ConsumedMessage, type ProducerRecord, type SinkContext } from '@sophon/kafka';
 import { createLogger } from '@sophon/logger';
@@ -8,7 +7,7 @@ import { Registry } from '@sophon/ops-http';
 import { registrationId } from '../src/decide.js';
 import { createRegistrationMetrics } from '../src/metrics.js';
 import { createRegistrationSink } from '../src/registration-sink.js';
-import type { RegistrationsTable } from '../src/registrations-table.js';
+import type { RegistrationRow, RegistrationsTable } from '../src/registrations-table.js';
 import { gatewayMessages, historyEventMessage, POLICY, strangerEvent } from './events.js';
 
 const context: SinkContext = { signal: new AbortController().signal, heartbeat: async () => {}, logger: createLogger({ service: 'sink-test', level: 'silent' }) };

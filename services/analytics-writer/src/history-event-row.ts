@@ -1,0 +1,180 @@
+/**
+ * The one owner of the `history_events` row: how a history-events message becomes a row of that
+ * table, and how the row becomes the JSONEachRow line the writer sends.
+ */
+import { epochSeconds } from '@sophon/clickhouse';
+import { normaliseScore, type HistoryEventMessage, type PersonType, type PictureKind, type WantAction } from '@sophon/event-contract';
+
+export type PersonTypeName = 'employee' | 'visitor' | 'blacklist' | 'stranger' | 'vip';
+export type WantActionName = 'none' | 'new_stranger' | 'face_update';
+
+/**
+ * A row of `history_events`, every column (see insertRows). DateTime columns are epoch seconds:
+ * a number is an instant to ClickHouse, where 'YYYY-MM-DD hh:mm:ss' text would be read in the
+ * server's time zone.
+ */
+export interface HistoryEventRow {
+  event_id: string;
+  event_time: number;
+  event_time_ms: number;
+  dev_sno: string;
+  ep_id: string;
+  device_ip: string;
+  device_type: string;
+  identity_id: string;
+  identity_name: string;
+  group_name: string;
+  person_type: PersonTypeName;
+  score: number;
+  /** The score on 0–1 whatever the firmware's scale (normaliseScore). */
+  score_normalised: number;
+  /** The firmware format the box posted (V5R3C01, V2R2C01, V5R6C01, V6R2C01); '' for older messages. */
+  source_format: string;
+  want_action: WantActionName;
+  /** null when the device did not say. */
+  fiqa_result: 0 | 1 | null;
+  /** '' when absent, as are gender and glasses. */
+  age: string;
+  gender: string;
+  glasses: string;
+  /** [x1, y1, x2, y2], or [] when absent. */
+  face_box: number[];
+  feature: number[];
+  /** Object keys of the pictures in the bucket, '' when the event had none of that kind. */
+  reg_pic_key: string;
+  spot_pic_key: string;
+  ir_pic_key: string;
+  face_pic_key: string;
+  received_at: number;
+  received_at_ms: number;
+  kafka_topic: string;
+  kafka_partition: number;
+  kafka_offset: number;
+  /** The ext_data fields the contract does not name (unknown info fields under "info"), as JSON. */
+  ext_json: string;
+  /** ReplacingMergeTree version: the latest write of an event wins. */
+  inserted_at_ms: number;
+}
+
+/** Where a history-events message was read from. kafkajs gives offsets as strings. */
+export interface KafkaPosition {
+  topic: string;
+  partition: number;
+  offset: string | number;
+}
+
+export const PERSON_TYPE_NAMES: Readonly<Record<PersonType, PersonTypeName>> = {
+  1: 'employee',
+  2: 'visitor',
+  3: 'blacklist',
+  4: 'stranger',
+  5: 'vip',
+};
+
+export const WANT_ACTION_NAMES: Readonly<Record<WantAction, WantActionName>> = {
+  '0': 'none',
+  '1001': 'new_stranger',
+  '1002': 'face_update',
+};
+
+const PICTURE_COLUMNS: Readonly<Record<PictureKind, 'reg_pic_key' | 'spot_pic_key' | 'ir_pic_key' | 'face_pic_key'>> = {
+  reg_pic: 'reg_pic_key',
+  spot_pic: 'spot_pic_key',
+  ir_pic: 'ir_pic_key',
+  recognize_face: 'face_pic_key',
+};
+
+// Fields with a column of their own (pictures never reach the message, but if one did it must
+// not land in ext_json as base64).
+const EXT_DATA_COLUMNS = new Set(['device_ip', 'ep_id', 'dev_sno', 'person_type', 'device_type', 'fiqa_result', 'info', 'spot_pic', 'ir_pic', 'recognize_face']);
+const INFO_COLUMNS = new Set(['age', 'gender', 'glasses', 'feature', 'box']);
+
+/** The history_events row for a decoded history-events message. */
+export function historyEventRow(message: HistoryEventMessage, position: KafkaPosition, insertedAtMs = Date.now()): HistoryEventRow {
+  const { event } = message;
+  const ext = event.ext_data;
+  const info = ext.info ?? {};
+  const personType = PERSON_TYPE_NAMES[ext.person_type];
+  if (personType === undefined) throw new RangeError(`unknown person_type ${String(ext.person_type)} in event ${message.event_id}`);
+  const wantAction = WANT_ACTION_NAMES[event.want_action];
+  if (wantAction === undefined) throw new RangeError(`unknown want_action ${String(event.want_action)} in event ${message.event_id}`);
+  const offset = Number(position.offset);
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`Kafka offset ${position.offset} is not a usable integer`);
+
+  const pictureKeys = { reg_pic_key: '', spot_pic_key: '', ir_pic_key: '', face_pic_key: '' };
+  for (const picture of message.pictures) pictureKeys[PICTURE_COLUMNS[picture.kind]] = picture.object_key;
+
+  return {
+    event_id: message.event_id,
+    event_time: epochSeconds(event.timestamp),
+    event_time_ms: event.timestamp,
+    dev_sno: ext.dev_sno,
+    ep_id: ext.ep_id,
+    device_ip: ext.device_ip,
+    device_type: ext.device_type,
+    identity_id: event.identity_id,
+    identity_name: event.identity_name,
+    group_name: event.group_name,
+    person_type: personType,
+    score: event.score,
+    score_normalised: message.score_normalised ?? normaliseScore(event.score),
+    source_format: message.source_format ?? '',
+    want_action: wantAction,
+    fiqa_result: ext.fiqa_result === undefined ? null : ext.fiqa_result ? 1 : 0,
+    age: stringOrEmpty(info.age),
+    gender: stringOrEmpty(info.gender),
+    glasses: stringOrEmpty(info.glasses),
+    face_box: numbersOrEmpty(info.box),
+    feature: numbersOrEmpty(info.feature),
+    ...pictureKeys,
+    received_at: epochSeconds(message.received_at),
+    received_at_ms: message.received_at,
+    kafka_topic: position.topic,
+    kafka_partition: position.partition,
+    kafka_offset: offset,
+    ext_json: JSON.stringify(unknownExtensionFields(ext, info)),
+    inserted_at_ms: insertedAtMs,
+  };
+}
+
+function unknownExtensionFields(ext: Record<string, unknown>, info: Record<string, unknown>): Record<string, unknown> {
+  const unknown = Object.fromEntries(Object.entries(ext).filter(([field]) => !EXT_DATA_COLUMNS.has(field)));
+  const unknownInfo = Object.fromEntries(Object.entries(info).filter(([field]) => !INFO_COLUMNS.has(field)));
+  if (Object.keys(unknownInfo).length > 0) unknown['info'] = unknownInfo;
+  return unknown;
+}
+
+const stringOrEmpty = (value: unknown): string => (typeof value === 'string' ? value : '');
+const numbersOrEmpty = (value: unknown): number[] =>
+  Array.isArray(value) && value.every((item) => typeof item === 'number') ? value : [];
+
+const FEATURE_KEY = '"feature":[';
+
+/**
+ * A history_events row as one JSONEachRow line. The 512-number feature vector is most of a row,
+ * and formatting doubles is most of what JSON.stringify spends on it (profiled: a quarter of the
+ * writer's CPU). When the history-events message holds the vector once, as the gateway's
+ * JSON.stringify wrote it, that text is reused as is: it is exactly what stringifying the parsed
+ * numbers again would give.
+ *
+ * Why one `"feature":[` in the message can only be ext_data.info.feature when the row has a
+ * feature: that vector is in the message, written as this key and an array; and the nine
+ * characters `"feature"` can only be a whole key (inside a string, the quote after `feature` would
+ * be escaped). A second occurrence (an unknown field with an array named feature) falls back to
+ * JSON.stringify.
+ */
+export function historyEventRowJson(row: HistoryEventRow, messageText: string): string {
+  const featureText = row.feature.length > 0 ? onlyFeatureArrayText(messageText) : undefined;
+  if (featureText === undefined) return JSON.stringify(row);
+  const { feature: _reused, ...rest } = row;
+  const json = JSON.stringify(rest);
+  return `${json.slice(0, -1)},"feature":${featureText}}`;
+}
+
+function onlyFeatureArrayText(text: string): string | undefined {
+  const at = text.indexOf(FEATURE_KEY);
+  if (at < 0 || text.includes(FEATURE_KEY, at + FEATURE_KEY.length)) return undefined;
+  const start = at + FEATURE_KEY.length - 1;
+  const end = text.indexOf(']', start); // an array of numbers holds no other bracket
+  return end < 0 ? undefined : text.slice(start, end + 1);
+}
