@@ -28,7 +28,8 @@ GRANT SELECT(
     event_id, event_time, event_time_ms, dev_sno, ep_id, device_ip, device_type,
     identity_id, identity_name, group_name, person_type, score, want_action, fiqa_result,
     age, gender, glasses, face_box, reg_pic_key, spot_pic_key, ir_pic_key, face_pic_key,
-    received_at, received_at_ms, kafka_topic, kafka_partition, kafka_offset, ext_json
+    received_at, received_at_ms, kafka_topic, kafka_partition, kafka_offset, ext_json,
+    score_normalised, source_format
 ) ON {database}.history_events TO sophon_analyst;
 
 GRANT SELECT ON {database}.registrations TO sophon_analyst;

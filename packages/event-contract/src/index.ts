@@ -38,6 +38,10 @@ export {
 } from './history-event/types.js';
 export { claimedDevSno, normaliseHistoryEvent, type DecodedPicture, type NormaliseResult } from './history-event/normalise.js';
 export { deriveEventId, EVENT_ID_DERIVATION } from './history-event/event-id.js';
+export { detectFormat, SOURCE_FORMATS, type SourceFormat } from './history-event/formats/detect.js';
+export { USER_TYPES } from './history-event/formats/v6r2.js';
+export { decodeFeatureBase64, type FeatureResult } from './history-event/feature.js';
+export { normaliseScore } from './history-event/score.js';
 export { keySafeDevSno, objectKeyFor } from './history-event/object-key.js';
 export {
   decodeHistoryEventMessage,

@@ -122,6 +122,7 @@ describe('createHistoryEventAdapter', () => {
       'want-action': '1001',
       'schema-version': '1',
       'dev-sno': SAMPLE_DEV_SNO,
+      'source-format': 'V5R3C01',
       'content-type': 'application/json',
     });
     const body = JSON.parse(eventMessage.value.toString('utf8')) as Record<string, unknown>;

@@ -4,6 +4,7 @@ import type { Topics } from '../topics.js';
 import { encodeHistoryEventMessage, type HistoryEventMessage, type ImageMessageHeaders, type PictureRef } from './message.js';
 import { claimedDevSno, normaliseHistoryEvent, type NormaliseResult } from './normalise.js';
 import { objectKeyFor } from './object-key.js';
+import { normaliseScore } from './score.js';
 
 export const HISTORY_EVENT_ADAPTER_NAME = 'history-event';
 
@@ -32,7 +33,7 @@ export function createHistoryEventAdapter(options: { topics: Topics; maxPictureB
 
 function toMessages(normalised: NormaliseResult, ctx: ParseContext, topics: Topics): ParseResult {
   if (!normalised.ok) return normalised;
-  const { event, pictures, eventId } = normalised;
+  const { event, pictures, eventId, sourceFormat } = normalised;
   const devSno = event.ext_data.dev_sno;
   const schemaVersion = String(SCHEMA_VERSION);
 
@@ -58,6 +59,8 @@ function toMessages(normalised: NormaliseResult, ctx: ParseContext, topics: Topi
     kind: 'history-event',
     event_id: eventId,
     received_at: Math.round(ctx.receivedAt), // the message schema wants integer ms
+    source_format: sourceFormat,
+    score_normalised: normaliseScore(event.score),
     event,
     pictures: refs,
   };
@@ -70,6 +73,7 @@ function toMessages(normalised: NormaliseResult, ctx: ParseContext, topics: Topi
       [HEADERS.wantAction]: event.want_action,
       [HEADERS.schemaVersion]: schemaVersion,
       [HEADERS.devSno]: devSno,
+      [HEADERS.sourceFormat]: sourceFormat,
       [HEADERS.contentType]: 'application/json',
     },
   });

@@ -30,6 +30,20 @@ export const historyEventMessageSchema: JsonSchemaObject = {
     kind: { type: 'string', const: 'history-event' },
     event_id: { type: 'string', pattern: '^[0-9a-f]{32}$', title: 'Deterministic event id (see deriveEventId)' },
     received_at: { type: 'integer', minimum: 0, title: 'When the gateway received the event, ms since the epoch' },
+    // Optional: messages written before issue 9 lack them and must still decode.
+    source_format: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9._-]{1,32}$',
+      title: 'Firmware format the event was sent in',
+      description: 'V5R3C01, V2R2C01, V5R6C01 or V6R2C01 (new formats may be added). Absent: written before formats were told apart.',
+    },
+    score_normalised: {
+      type: 'number',
+      minimum: 0,
+      maximum: 1,
+      title: 'Match score on a 0–1 scale',
+      description: 'event.score when it is at most 1, else event.score / 100, clamped to [0, 1] (normaliseScore).',
+    },
     event: { $ref: HISTORY_EVENT_SCHEMA_ID },
     pictures: { type: 'array', maxItems: 4, items: pictureRefSchema },
   },

@@ -20,7 +20,15 @@ export interface HistoryEventMessage {
   event_id: string;
   /** When the gateway received the event, ms since the epoch. */
   received_at: number;
-  /** Pictures removed, unknown fields kept. */
+  /**
+   * The firmware format the box sent (see README "Event formats"); the event is always in the
+   * canonical shape whatever it was. Absent on messages written before formats were told apart
+   * (those were V5R3C01 or V2R2C01).
+   */
+  source_format?: string;
+  /** `event.score` on a 0–1 scale (see normaliseScore); absent on messages written before it existed. */
+  score_normalised?: number;
+  /** Pictures removed, unknown fields kept (a flat format's fields without a canonical place are in ext_data). */
   event: NormalisedHistoryEvent;
   pictures: PictureRef[];
 }

@@ -5,6 +5,10 @@ import { decodePicture, type DecodedImage } from '../pictures.js';
 import { describeValue, isPlainObject } from '../values.js';
 import { asBoolean, coerceInteger, coerceNumber, coerceNumberToString, coerceTimestampMs, coerceWantAction } from './coerce.js';
 import { deriveEventId } from './event-id.js';
+import { detectFormat, type SourceFormat } from './formats/detect.js';
+import type { Converted } from './formats/flat.js';
+import { fromV5R6 } from './formats/v5r6.js';
+import { fromV6R2 } from './formats/v6r2.js';
 import { MAX_DEV_SNO_LENGTH } from './schema.js';
 import { PICTURE_FIELDS, type NormalisedHistoryEvent, type PictureKind } from './types.js';
 import { historyEventSchemaErrors } from './validators.js';
@@ -14,7 +18,7 @@ export interface DecodedPicture extends DecodedImage {
 }
 
 export type NormaliseResult =
-  | { ok: true; event: NormalisedHistoryEvent; pictures: DecodedPicture[]; eventId: string }
+  | { ok: true; event: NormalisedHistoryEvent; pictures: DecodedPicture[]; eventId: string; sourceFormat: SourceFormat }
   | { ok: false; errors: FieldError[]; devSno?: string };
 
 /** A device sending thousands of bad feature values gets the first errors (and a count), not a megabyte of them. */
@@ -23,7 +27,8 @@ const MAX_REPORTED_ERRORS = 100;
 type Fields = Record<string, unknown>;
 
 /**
- * Turns one event as a device sends it into the normalised form, validates it against
+ * Turns one event as a device sends it, in any known firmware format (see formats/detect.ts), into
+ * the normalised form of V5R3C01, validates it against
  * `historyEventSchema`, and decodes its pictures (removed from the event). `raw` is not modified.
  *
  * - `null` counts as absent where absence has a meaning (pictures, info and its attributes,
@@ -42,11 +47,18 @@ export function normaliseHistoryEvent(
   if (!isPlainObject(raw)) {
     return failure([{ pointer: '', message: 'must be a JSON object (one HistoryEvent)' }], ctx.boundDevSno || undefined);
   }
+  const detection = detectFormat(raw);
+  if (!detection.ok) return failure(detection.errors, ctx.boundDevSno || undefined);
+  const sourceFormat = detection.format;
+  // The flat formats are first rewritten into the nested shape (values as sent); the rest is shared.
+  const converted = toNestedShape(sourceFormat, raw, ctx);
+  const nested = converted.event;
+
   const errors: FieldError[] = [];
   // Shallow copies of the levels we change: `raw` may still be needed as sent (quarantine).
-  const event: Fields = { ...raw };
+  const event: Fields = { ...nested };
   normaliseTopLevel(event);
-  const ext = isPlainObject(raw['ext_data']) ? { ...raw['ext_data'] } : undefined;
+  const ext = isPlainObject(nested['ext_data']) ? { ...nested['ext_data'] } : undefined;
   if (ext) {
     event['ext_data'] = ext;
     normaliseExtData(ext, ctx);
@@ -54,21 +66,52 @@ export function normaliseHistoryEvent(
   }
   const pictures = extractPictures(event, ext, options, errors);
   // Schema errors first; their count is bounded at the source (concat, never a spread of them all).
-  const all = historyEventSchemaErrors(event, MAX_REPORTED_ERRORS - errors.length).concat(errors);
+  const all = historyEventSchemaErrors(event, MAX_REPORTED_ERRORS - errors.length - converted.errors.length).concat(errors);
 
-  if (all.length > 0) return failure(all, determinedDevSno(ext, ctx));
+  if (all.length > 0 || converted.errors.length > 0) return failure(asSent(all, converted), determinedDevSno(ext, ctx));
   const normalised = event as NormalisedHistoryEvent;
   const face = pictures.find((picture) => picture.kind === 'recognize_face');
-  return { ok: true, event: normalised, pictures, eventId: deriveEventId(normalised, face?.sha256, ctx.sameUpload) };
+  return { ok: true, event: normalised, pictures, eventId: deriveEventId(normalised, face?.sha256, ctx.sameUpload), sourceFormat };
+}
+
+function toNestedShape(format: SourceFormat, raw: Fields, ctx: ParseContext): Converted {
+  if (format === 'V5R6C01') return fromV5R6(raw, ctx);
+  if (format === 'V6R2C01') return fromV6R2(raw, ctx);
+  return { event: raw, pointers: [], errors: [] }; // V5R3C01 and V2R2C01 are the nested shape
+}
+
+/**
+ * Errors found on the nested shape, pointed back at the fields the box sent; the converter's own
+ * errors first. An error under a field the converter already refused (ep_info not an object, say)
+ * says nothing new and is left out.
+ */
+function asSent(errors: FieldError[], converted: Converted): FieldError[] {
+  if (converted.pointers.length === 0) return converted.errors.concat(errors);
+  const pointers = [...converted.pointers].sort(([a], [b]) => b.length - a.length);
+  const refused = converted.errors.map((error) => error.pointer);
+  const mapped = errors.map((error) => {
+    const match = pointers.find(([canonical]) => error.pointer === canonical || error.pointer.startsWith(`${canonical}/`));
+    return match ? { ...error, pointer: match[1] + error.pointer.slice(match[0].length) } : error;
+  });
+  const said = mapped.filter((error) => !refused.some((pointer) => error.pointer === pointer || error.pointer.startsWith(`${pointer}/`)));
+  return converted.errors.concat(said);
 }
 
 /**
  * The device an item claims to come from, read without decoding or validating anything: what
- * normalisation would take as dev_sno (ext_data.dev_sno, else the ep_id prefix), or undefined
- * when the item names none. Authorisation runs on this before any picture is decoded.
+ * normalisation would take as dev_sno (V5R3C01/V2R2C01: ext_data.dev_sno, else the ep_id prefix;
+ * V5R6C01: dev_sno; V6R2C01: mq_license_key), or undefined when the item names none. Authorisation runs on this before any picture is decoded.
  */
 export function claimedDevSno(raw: unknown): string | undefined {
-  const ext = isPlainObject(raw) ? raw['ext_data'] : undefined;
+  if (!isPlainObject(raw)) return undefined;
+  const detection = detectFormat(raw);
+  if (!detection.ok) return undefined;
+  // V5R6C01: only its own dev_sno; an empty one is the token's device (see formats/v5r6.ts).
+  if (detection.format === 'V6R2C01' || detection.format === 'V5R6C01') {
+    const claimed = raw[detection.format === 'V6R2C01' ? 'mq_license_key' : 'dev_sno'];
+    return typeof claimed === 'string' && claimed !== '' ? claimed : undefined;
+  }
+  const ext = raw['ext_data'];
   if (!isPlainObject(ext)) return undefined;
   const devSno = ext['dev_sno'];
   if (isAbsent(devSno) || devSno === '') return devSnoFromEpId(ext['ep_id']);
