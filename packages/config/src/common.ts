@@ -15,6 +15,8 @@ export const kafkaEnv = {
   KAFKA_TOPIC_HISTORY_EVENTS: env.string('history-events'),
   KAFKA_TOPIC_EVENT_IMAGES: env.string('event-images'),
   KAFKA_TOPIC_QUARANTINE: env.string('history-events-quarantine'),
+  /** The boxes' status reports (/DeviceStatus): published by the gateway, read by the analytics writer. */
+  KAFKA_TOPIC_DEVICE_STATUS: env.string('device-status'),
 };
 
 export const opsEnv = {

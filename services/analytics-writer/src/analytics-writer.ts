@@ -3,9 +3,11 @@ import { retry } from '@sophon/lifecycle';
 import type { Logger } from '@sophon/logger';
 import { runConsumerService, type RunningConsumerService } from '@sophon/consumer-service';
 import type { AnalyticsWriterConfig } from './config.js';
+import { createDeviceStatusSink } from './device-status-sink.js';
 import { createHistoryEventSink } from './history-event-sink.js';
+import { createTopicDispatchSink } from './topic-dispatch-sink.js';
 
-/** history-events -> ClickHouse, as a consumer service. */
+/** history-events and device-status -> ClickHouse, as a consumer service. */
 export function startAnalyticsWriter(config: AnalyticsWriterConfig, logger: Logger): Promise<RunningConsumerService> {
   return runConsumerService('analytics-writer', config, logger, async ({ registry }) => {
     const client = createClickHouseClient(
@@ -19,7 +21,7 @@ export function startAnalyticsWriter(config: AnalyticsWriterConfig, logger: Logg
       logger,
     );
     if (config.ANALYTICS_MIGRATE_ON_START) await migrateWhenReachable(client, config.CLICKHOUSE_DATABASE, logger);
-    const sink = createHistoryEventSink({
+    const historySink = createHistoryEventSink({
       client,
       database: config.CLICKHOUSE_DATABASE,
       maxRows: config.ANALYTICS_BATCH_ROWS,
@@ -29,11 +31,15 @@ export function startAnalyticsWriter(config: AnalyticsWriterConfig, logger: Logg
     });
     return {
       groupId: config.CONSUMER_GROUP_ID,
-      topics: [config.KAFKA_TOPIC_HISTORY_EVENTS],
-      sink,
+      topics: [config.KAFKA_TOPIC_HISTORY_EVENTS, config.KAFKA_TOPIC_DEVICE_STATUS],
+      // The runner hands over one partition per batch, so each batch goes to its topic's sink.
+      sink: createTopicDispatchSink({
+        [config.KAFKA_TOPIC_HISTORY_EVENTS]: historySink,
+        [config.KAFKA_TOPIC_DEVICE_STATUS]: createDeviceStatusSink({ client, database: config.CLICKHOUSE_DATABASE }),
+      }),
       readiness: [{ name: 'clickhouse', check: () => checkClickHouseReady(client) }],
       close: async () => {
-        await sink.flush().catch(() => {});
+        await historySink.flush().catch(() => {});
         await client.close();
       },
     };

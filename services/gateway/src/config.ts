@@ -7,6 +7,18 @@ const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a
 /** An IP address or a host name: what a listener binds to or a port is published on. */
 const address = () => z.string().refine((value) => isIP(value) !== 0 || HOSTNAME.test(value), 'must be an IP address (0.0.0.0, 127.0.0.1, ::) or a host name');
 
+/**
+ * A literal URL path a box can be configured with: no query, no express route syntax (":", "*",
+ * "(", "?", "+" would turn it into a pattern), no trailing slash (routes are strict).
+ */
+const URL_PATH = /^(\/[A-Za-z0-9._~%!$&'=@,;-]+)+$/;
+const pathList = () =>
+  z
+    .string()
+    .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(URL_PATH, 'each path must be a literal URL path such as /sophon/DeviceStatus (letters, digits, "._~-"; no query, pattern characters or trailing slash)')))
+    .default([]);
+
 /** Every gateway setting, from the environment, validated at start-up (README lists them). */
 export const gatewayEnv = {
   ...loggingEnv,
@@ -30,6 +42,11 @@ export const gatewayEnv = {
   GATEWAY_DEVICE_TOKENS_FILE: z.string().optional(),
   /** A batch of 100 full events (0.3-0.8 MB each, base64 included) fits. */
   GATEWAY_MAX_BODY_BYTES: env.integer(100 * MiB, { min: 1024 }),
+  /**
+   * Paths, besides /DeviceStatus and /EventServer/api/DeviceStatus, that take the boxes' status
+   * reports (comma-separated): a V6R2C01 box posts to whatever MEDIA_DEVICE_MONITOR_URL says.
+   */
+  GATEWAY_DEVICE_STATUS_PATHS: pathList(),
   GATEWAY_MAX_PICTURE_BYTES: env.integer(3 * MiB, { min: 1024 }),
   GATEWAY_MAX_EVENTS_PER_REQUEST: env.integer(100, { min: 1, max: 10_000 }),
   GATEWAY_MAX_JSON_DEPTH: env.integer(32, { min: 4, max: 1000 }),

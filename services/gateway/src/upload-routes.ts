@@ -1,4 +1,4 @@
-import { createHistoryEventAdapter, type UploadAdapter } from '@sophon/event-contract';
+import { createDeviceStatusAdapter, createHistoryEventAdapter, type UploadAdapter } from '@sophon/event-contract';
 import type { UploadRoute } from './app.js';
 import type { GatewayConfig } from './config.js';
 import { createUploadHandler, type IngestDeps } from './ingest/handle-upload.js';
@@ -15,6 +15,8 @@ export interface UploadTopics {
 export interface UploadKind<T extends UploadTopics = UploadTopics> {
   /** The exact paths a box may be configured with (case and trailing slash count). */
   readonly paths: readonly string[];
+  /** Paths the operator adds in the configuration (a receiver URL the box's firmware lets one choose freely). */
+  configuredPaths?(config: GatewayConfig): readonly string[];
   topics(config: GatewayConfig): T;
   createAdapter(topics: T, config: GatewayConfig): UploadAdapter;
 }
@@ -36,6 +38,14 @@ export const UPLOAD_KINDS: readonly UploadKind[] = [
     }),
     createAdapter: (topics, config) => createHistoryEventAdapter({ topics, maxPictureBytes: config.GATEWAY_MAX_PICTURE_BYTES }),
   }),
+  uploadKind({
+    // The box's periodic status report: the path of the receiver that ships with the box, the same
+    // under /EventServer/api, and any the operator set as V6R2C01's MEDIA_DEVICE_MONITOR_URL.
+    paths: ['/DeviceStatus', '/EventServer/api/DeviceStatus'],
+    configuredPaths: (config) => config.GATEWAY_DEVICE_STATUS_PATHS,
+    topics: (config) => ({ deviceStatus: config.KAFKA_TOPIC_DEVICE_STATUS, quarantine: config.KAFKA_TOPIC_QUARANTINE }),
+    createAdapter: (topics) => createDeviceStatusAdapter({ topics }),
+  }),
 ];
 
 /** What every kind's handler shares: one producer, one per-device event budget, one set of limits. */
@@ -46,6 +56,8 @@ export function createUploadRoutes(config: GatewayConfig, shared: SharedIngestDe
   return kinds.map((kind) => {
     const topics = kind.topics(config);
     const handle = createUploadHandler({ ...shared, adapter: kind.createAdapter(topics, config), quarantineTopic: topics.quarantine });
-    return { paths: kind.paths, handle };
+    // A configured path that repeats a fixed one is the same route; one claimed by another kind is refused by the app.
+    const paths = [...new Set([...kind.paths, ...(kind.configuredPaths?.(config) ?? [])])];
+    return { paths, handle };
   });
 }

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { sampleHistoryEvent, tinyImage } from '@sophon/event-contract/testing';
-import type { KafkaServer } from '@sophon/test-kit';
-import type { RunningGateway } from '../src/gateway.js';
-import { post, startTestGateway, startTestKafka, TOKENS } from './harness.js';
+import { gatewayTestBed, post, startTestGateway, TOKENS } from './harness.js';
 
 const ROUTE = '/EventServer/api/HistoryEvent';
 const LIMITS = {
@@ -14,16 +12,7 @@ const LIMITS = {
   GATEWAY_MAX_JSON_DEPTH: '16',
 };
 
-let kafka: KafkaServer;
-let gateway: RunningGateway;
-before(async () => {
-  kafka = await startTestKafka();
-  gateway = await startTestGateway(kafka, LIMITS);
-});
-after(async () => {
-  await gateway?.shutdown.stop('test over');
-  await kafka?.close();
-});
+const bed = gatewayTestBed({ gatewayEnv: LIMITS });
 
 function valid(): any {
   const event = structuredClone(sampleHistoryEvent()) as any;
@@ -137,7 +126,7 @@ const cases: Case[] = [
 ];
 
 async function send(c: Case, query: Record<string, string> = {}) {
-  const url = new URL(gateway.url + (c.path ?? ROUTE));
+  const url = new URL(bed.gateway.url + (c.path ?? ROUTE));
   const token = c.token === undefined ? TOKENS.boxA : c.token;
   if (token !== null) url.searchParams.set('token', token);
   for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
@@ -190,16 +179,16 @@ describe('bad input gets a clear answer and harms nothing', () => {
   }
 
   test('afterwards the gateway is healthy and accepts a valid event', async () => {
-    assert.equal((await fetch(`${gateway.url}/healthz`)).status, 200);
-    assert.equal((await fetch(`${gateway.url}/readyz`)).status, 200);
-    const answer = await post(gateway.url + ROUTE, valid(), { token: TOKENS.boxA });
+    assert.equal((await fetch(`${bed.gateway.url}/healthz`)).status, 200);
+    assert.equal((await fetch(`${bed.gateway.url}/readyz`)).status, 200);
+    const answer = await post(bed.gateway.url + ROUTE, valid(), { token: TOKENS.boxA });
     assert.equal(answer.status, 200, answer.text);
   });
 });
 
 describe('rate limit', () => {
   test('a device over its rate gets 429 with Retry-After; other devices are unaffected', async () => {
-    const limited = await startTestGateway(kafka, { GATEWAY_RATE_LIMIT_EVENTS: '3', GATEWAY_RATE_LIMIT_WINDOW_SECONDS: '60' });
+    const limited = await startTestGateway(bed.kafka, { GATEWAY_RATE_LIMIT_EVENTS: '3', GATEWAY_RATE_LIMIT_WINDOW_SECONDS: '60' });
     try {
       const batch = [valid(), valid(), valid()];
       assert.equal((await post(limited.url + ROUTE, batch, { token: TOKENS.boxA })).status, 200);

@@ -1,33 +1,18 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { decodeHistoryEventMessage, DEFAULT_TOPICS } from '@sophon/event-contract';
-import type { KafkaServer } from '@sophon/test-kit';
-import type { RunningGateway } from '../src/gateway.js';
-import { post, startTestGateway, startTestKafka, startTopicReader, TOKENS, type TopicReader } from './harness.js';
+import { gatewayTestBed, post, TOKENS } from './harness.js';
 
 // Every firmware format on the one event path, end to end through Kafka (issue 9, "Event formats").
 const ROUTE = '/EventServer/api/HistoryEvent';
-let kafka: KafkaServer;
-let gateway: RunningGateway;
-let reader: TopicReader;
-
-before(async () => {
-  kafka = await startTestKafka();
-  gateway = await startTestGateway(kafka);
-  reader = await startTopicReader(kafka.brokers, [DEFAULT_TOPICS.historyEvents, DEFAULT_TOPICS.quarantine]);
-});
-after(async () => {
-  await reader?.close();
-  await gateway?.shutdown.stop('test over');
-  await kafka?.close();
-});
+const bed = gatewayTestBed({ readTopics: [DEFAULT_TOPICS.historyEvents, DEFAULT_TOPICS.quarantine] });
 
 const example = (format: string): Record<string, any> =>
   JSON.parse(readFileSync(new URL(`../../../packages/event-contract/test/vendor-examples/${format}-history-event.json`, import.meta.url), 'utf8'));
 
 async function publishedEvent(eventId: string) {
-  const message = await reader.waitFor(
+  const message = await bed.reader.waitFor(
     (all) => all.find((m) => m.topic === DEFAULT_TOPICS.historyEvents && m.headers['event-id'] === eventId),
     `the history-events message ${eventId}`,
   );
@@ -36,7 +21,7 @@ async function publishedEvent(eventId: string) {
 
 describe('the vendor examples, posted as the boxes send them', () => {
   test('V5R6C01 (dev_sno ""): accepted for the token\'s box, source-format recorded', async () => {
-    const answer = await post(gateway.url + ROUTE, example('V5R6C01'), { token: TOKENS.boxA });
+    const answer = await post(bed.gateway.url + ROUTE, example('V5R6C01'), { token: TOKENS.boxA });
     assert.equal(answer.status, 200, answer.text);
     const { message, decoded } = await publishedEvent(answer.json.data.event_id);
     assert.equal(message.key, 'BOX-A');
@@ -47,7 +32,7 @@ describe('the vendor examples, posted as the boxes send them', () => {
   });
 
   test('V6R2C01 from its own box: accepted, score kept and normalised', async () => {
-    const answer = await post(gateway.url + ROUTE, { ...example('V6R2C01'), mq_license_key: 'BOX-A' }, { token: TOKENS.boxA });
+    const answer = await post(bed.gateway.url + ROUTE, { ...example('V6R2C01'), mq_license_key: 'BOX-A' }, { token: TOKENS.boxA });
     assert.equal(answer.status, 200, answer.text);
     const { message, decoded } = await publishedEvent(answer.json.data.event_id);
     assert.equal(message.key, 'BOX-A');
@@ -60,22 +45,22 @@ describe('the vendor examples, posted as the boxes send them', () => {
 
 describe('bad inputs', () => {
   test('a V6R2C01 body whose mq_license_key is another box is refused by the device check', async () => {
-    const answer = await post(gateway.url + ROUTE, example('V6R2C01'), { token: TOKENS.boxA });
+    const answer = await post(bed.gateway.url + ROUTE, example('V6R2C01'), { token: TOKENS.boxA });
     assert.equal(answer.status, 403, answer.text);
     assert.match(answer.text, /bound to device BOX-A and cannot post for device NAAXWN000120210813164813/);
   });
 
   test('a V5R6C01 body naming another box in dev_sno is refused too', async () => {
-    const answer = await post(gateway.url + ROUTE, { ...example('V5R6C01'), dev_sno: 'BOX-B' }, { token: TOKENS.boxA });
+    const answer = await post(bed.gateway.url + ROUTE, { ...example('V5R6C01'), dev_sno: 'BOX-B' }, { token: TOKENS.boxA });
     assert.equal(answer.status, 403, answer.text);
   });
 
   test('a body of no known format is quarantined, and the answer names the formats tried', async () => {
-    const answer = await post(gateway.url + ROUTE, { identity_id: 'nobody', score: 0.5 }, { token: TOKENS.boxA });
+    const answer = await post(bed.gateway.url + ROUTE, { identity_id: 'nobody', score: 0.5 }, { token: TOKENS.boxA });
     assert.equal(answer.status, 200, answer.text);
     assert.equal(answer.json.data.status, 'quarantined');
     assert.match(answer.json.data.errors[0].message, /matches no known event format \(tried V5R3C01, V2R2C01, V5R6C01, V6R2C01\); the closest, .* lacks /);
-    const quarantined = await reader.waitFor(
+    const quarantined = await bed.reader.waitFor(
       (all) => all.find((m) => m.topic === DEFAULT_TOPICS.quarantine && JSON.parse(m.value.toString()).raw?.identity_id === 'nobody'),
       'the quarantined body',
     );

@@ -1,5 +1,6 @@
+import { after, before } from 'node:test';
 import { createLogger } from '@sophon/logger';
-import { pipelineTopicPartitions, startKafka, type KafkaServer } from '@sophon/test-kit';
+import { pipelineTopicPartitions, startKafka, startTopicReader, type KafkaServer, type TopicReader } from '@sophon/test-kit';
 import { loadGatewayConfig } from '../src/config.js';
 import { startGateway, type RunningGateway } from '../src/gateway.js';
 
@@ -47,4 +48,23 @@ export async function post(url: string, body: unknown, init: { token?: string; h
     json = undefined;
   }
   return { status: response.status, headers: response.headers, json, text };
+}
+
+/**
+ * The usual test bed of a test file: the broker, a gateway on it and, given topics, a reader of
+ * them; started before the file's tests and stopped after them. Read its fields inside tests.
+ */
+export function gatewayTestBed(options: { gatewayEnv?: Record<string, string>; readTopics?: string[] } = {}) {
+  const bed = {} as { kafka: KafkaServer; gateway: RunningGateway; reader: TopicReader };
+  before(async () => {
+    bed.kafka = await startTestKafka();
+    bed.gateway = await startTestGateway(bed.kafka, options.gatewayEnv);
+    if (options.readTopics) bed.reader = await startTopicReader(bed.kafka.brokers, options.readTopics);
+  });
+  after(async () => {
+    await bed.reader?.close();
+    await bed.gateway?.shutdown.stop('test over');
+    await bed.kafka?.close();
+  });
+  return bed;
 }

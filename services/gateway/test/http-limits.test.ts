@@ -8,23 +8,14 @@ import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { sampleHistoryEvent } from '@sophon/event-contract/testing';
-import { fetchMetrics, metricValue, type KafkaServer } from '@sophon/test-kit';
+import { fetchMetrics, metricValue } from '@sophon/test-kit';
 import type { RunningGateway } from '../src/gateway.js';
-import { post, startTestGateway, startTestKafka, TOKENS } from './harness.js';
+import { gatewayTestBed, post, startTestGateway, TOKENS } from './harness.js';
 
 const ROUTE = '/EventServer/api/HistoryEvent';
 const MiB = 1024 * 1024;
 
-let kafka: KafkaServer;
-let gateway: RunningGateway;
-before(async () => {
-  kafka = await startTestKafka();
-  gateway = await startTestGateway(kafka, { GATEWAY_MAX_BODY_BYTES: String(16 * MiB), GATEWAY_MAX_JSON_DEPTH: '16' });
-});
-after(async () => {
-  await gateway?.shutdown.stop('test over');
-  await kafka?.close();
-});
+const bed = gatewayTestBed({ gatewayEnv: { GATEWAY_MAX_BODY_BYTES: String(16 * MiB), GATEWAY_MAX_JSON_DEPTH: '16' } });
 
 function event(devSno = 'BOX-A'): any {
   const e = structuredClone(sampleHistoryEvent()) as any;
@@ -61,25 +52,25 @@ function answerToUnfinishedBody(url: string, headers: Record<string, string>, de
 
 describe('content encoding', () => {
   test('a gzip body is refused with 415 naming the encoding, and is never inflated', async () => {
-    const before = await metric(gateway, 'gateway_request_body_bytes_total');
+    const before = await metric(bed.gateway, 'gateway_request_body_bytes_total');
     // 16 KB of gzip that would inflate to 15 MiB, just under the body limit.
     const bomb = gzipSync(JSON.stringify({ ...event(), padding: 'x'.repeat(15 * MiB) }));
     const answers = await Promise.all(
-      Array.from({ length: 12 }, () => post(gateway.url + ROUTE, undefined, { token: TOKENS.boxA, raw: bomb, headers: { 'content-encoding': 'gzip' } })),
+      Array.from({ length: 12 }, () => post(bed.gateway.url + ROUTE, undefined, { token: TOKENS.boxA, raw: bomb, headers: { 'content-encoding': 'gzip' } })),
     );
     for (const answer of answers) {
       assert.equal(answer.status, 415, answer.text.slice(0, 300));
       assert.equal(answer.json.error.status, 'UNSUPPORTED_MEDIA_TYPE');
       assert.match(answer.json.error.message, /Content-Encoding "gzip" is not accepted.*uncompressed/);
     }
-    assert.equal(await metric(gateway, 'gateway_request_body_bytes_total'), before, 'no body byte was read');
-    assert.equal(await metric(gateway, 'gateway_inflight_bytes'), 0);
+    assert.equal(await metric(bed.gateway, 'gateway_request_body_bytes_total'), before, 'no body byte was read');
+    assert.equal(await metric(bed.gateway, 'gateway_inflight_bytes'), 0);
   });
 
   test('the refusal comes before the body is read, for multipart too', { timeout: 30_000 }, async () => {
     for (const contentType of ['application/json', 'multipart/form-data; boundary=x']) {
       const answer = await answerToUnfinishedBody(
-        `${gateway.url}${ROUTE}?token=${TOKENS.boxA}`,
+        `${bed.gateway.url}${ROUTE}?token=${TOKENS.boxA}`,
         { 'content-type': contentType, 'content-encoding': 'deflate' },
         4 * MiB,
         1024,
@@ -90,7 +81,7 @@ describe('content encoding', () => {
   });
 
   test('identity, the one encoding boxes use, is still accepted', async () => {
-    const answer = await post(gateway.url + ROUTE, event(), { token: TOKENS.boxA, headers: { 'content-encoding': 'identity' } });
+    const answer = await post(bed.gateway.url + ROUTE, event(), { token: TOKENS.boxA, headers: { 'content-encoding': 'identity' } });
     assert.equal(answer.status, 200, answer.text);
   });
 });
@@ -98,7 +89,7 @@ describe('content encoding', () => {
 describe('request rate per token', () => {
   let limited: RunningGateway;
   before(async () => {
-    limited = await startTestGateway(kafka, { GATEWAY_RATE_LIMIT_REQUESTS: '2', GATEWAY_RATE_LIMIT_WINDOW_SECONDS: '600' });
+    limited = await startTestGateway(bed.kafka, { GATEWAY_RATE_LIMIT_REQUESTS: '2', GATEWAY_RATE_LIMIT_WINDOW_SECONDS: '600' });
   });
   after(() => limited?.shutdown.stop('test over'));
 
@@ -148,7 +139,7 @@ describe('nesting depth on the raw bytes', () => {
 
   test('8 MB of "[" is refused with 400 naming the depth (?strict=1), without JSON.parse', async () => {
     const parses = await bigParsesDuring(async () => {
-      const answer = await post(`${gateway.url}${ROUTE}?strict=1`, undefined, { token: TOKENS.boxA, raw: '['.repeat(8 * MiB) });
+      const answer = await post(`${bed.gateway.url}${ROUTE}?strict=1`, undefined, { token: TOKENS.boxA, raw: '['.repeat(8 * MiB) });
       assert.equal(answer.status, 400, answer.text.slice(0, 300));
       assert.equal(answer.json.error.status, 'INVALID_ARGUMENT');
       assert.match(answer.json.error.message, /nesting is deeper than 16 levels/);
@@ -159,7 +150,7 @@ describe('nesting depth on the raw bytes', () => {
   test('well-formed deep nesting is quarantined with the depth named (a box hears 200), before parsing', async () => {
     const parses = await bigParsesDuring(async () => {
       const depth = 200_000;
-      const answer = await post(gateway.url + ROUTE, undefined, { token: TOKENS.boxA, raw: '['.repeat(depth) + ']'.repeat(depth) });
+      const answer = await post(bed.gateway.url + ROUTE, undefined, { token: TOKENS.boxA, raw: '['.repeat(depth) + ']'.repeat(depth) });
       assert.equal(answer.status, 200, answer.text.slice(0, 300));
       assert.equal(answer.json.data.status, 'quarantined');
       assert.match(answer.json.data.errors[0].message, /deeper than 16 levels/);
@@ -173,7 +164,7 @@ describe('nesting depth on the raw bytes', () => {
     let nested: unknown = 1;
     for (let i = 0; i < 12; i++) nested = [nested];
     e.ext_data.deep = nested;
-    const answer = await post(gateway.url + ROUTE, e, { token: TOKENS.boxA });
+    const answer = await post(bed.gateway.url + ROUTE, e, { token: TOKENS.boxA });
     assert.equal(answer.status, 200, answer.text);
   });
 });
@@ -182,13 +173,13 @@ describe('metric series', () => {
   test('case variants and trailing slashes of the upload path are not routes and add no series', async () => {
     const variants = ['/eventserver/api/historyevent', '/EVENTSERVER/API/HISTORYEVENT', '/EventServer/api/HistoryEvent/', '/historyevent', '/HistoryEvent/', '/EventServer/API/HistoryEvent'];
     for (const path of variants) {
-      const answer = await post(gateway.url + path, event(), {});
+      const answer = await post(bed.gateway.url + path, event(), {});
       assert.equal(answer.status, 404, `${path}: ${answer.text}`);
     }
-    assert.equal((await post(gateway.url + ROUTE, event(), { token: TOKENS.boxA })).status, 200);
-    assert.equal((await post(`${gateway.url}/HistoryEvent`, event(), {})).status, 401);
+    assert.equal((await post(bed.gateway.url + ROUTE, event(), { token: TOKENS.boxA })).status, 200);
+    assert.equal((await post(`${bed.gateway.url}/HistoryEvent`, event(), {})).status, 401);
 
-    const text = await fetchMetrics(gateway.url);
+    const text = await fetchMetrics(bed.gateway.url);
     const routes = new Set([...text.matchAll(/^gateway_http_requests_total\{[^}]*route="([^"]*)"/gm)].map((match) => match[1]));
     const known = new Set(['/EventServer/api/HistoryEvent', '/HistoryEvent', '/healthz', '/readyz', '/metrics', 'unmatched']);
     assert.deepEqual([...routes].filter((route) => !known.has(route!)), [], 'only route patterns label the series');

@@ -1,27 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { decodeHistoryEventMessage, DEFAULT_TOPICS } from '@sophon/event-contract';
 import { sampleHistoryEvent, tinyImage } from '@sophon/event-contract/testing';
-import type { KafkaServer } from '@sophon/test-kit';
-import type { RunningGateway } from '../src/gateway.js';
-import { post, startTestGateway, startTestKafka, startTopicReader, TOKENS, type TopicReader } from './harness.js';
+import { gatewayTestBed, post, TOKENS } from './harness.js';
 
 /** Issue 8: what a box hears for invalid events, twin faces, oversized records and unusual bodies. */
 const ROUTE = '/EventServer/api/HistoryEvent';
-let kafka: KafkaServer;
-let gateway: RunningGateway;
-let reader: TopicReader;
-
-before(async () => {
-  kafka = await startTestKafka();
-  gateway = await startTestGateway(kafka);
-  reader = await startTopicReader(kafka.brokers, [DEFAULT_TOPICS.historyEvents, DEFAULT_TOPICS.quarantine]);
-});
-after(async () => {
-  await reader?.close();
-  await gateway?.shutdown.stop('test over');
-  await kafka?.close();
-});
+const bed = gatewayTestBed({ readTopics: [DEFAULT_TOPICS.historyEvents, DEFAULT_TOPICS.quarantine] });
 
 function eventFrom(identity: string): any {
   const event = structuredClone(sampleHistoryEvent()) as any;
@@ -32,7 +17,7 @@ function eventFrom(identity: string): any {
 }
 
 const quarantineRecord = (marker: string) =>
-  reader.waitFor((all) => {
+  bed.reader.waitFor((all) => {
     const found = all.find((m) => m.topic === DEFAULT_TOPICS.quarantine && m.value.includes(marker));
     return found && JSON.parse(found.value.toString());
   }, `the quarantine record holding ${marker}`);
@@ -41,7 +26,7 @@ describe('an invalid event, once quarantined, is answered 2xx (a box re-sends an
   test('a lone invalid event: 200 "quarantined" with its errors, and it is in quarantine', async () => {
     const bad = eventFrom('lone-invalid');
     bad.score = 'high';
-    const answer = await post(gateway.url + ROUTE, bad, { token: TOKENS.boxA });
+    const answer = await post(bed.gateway.url + ROUTE, bad, { token: TOKENS.boxA });
     assert.equal(answer.status, 200, answer.text);
     assert.deepEqual(answer.json.data, { status: 'quarantined', errors: [{ pointer: '/score', message: 'must be a number (got "high")' }] });
     const kept = await quarantineRecord('lone-invalid');
@@ -52,7 +37,7 @@ describe('an invalid event, once quarantined, is answered 2xx (a box re-sends an
   test('with ?strict=1 the same event is a 400, and still quarantined', async () => {
     const bad = eventFrom('strict-invalid');
     bad.score = 'high';
-    const answer = await post(`${gateway.url}${ROUTE}?strict=1`, bad, { token: TOKENS.boxA });
+    const answer = await post(`${bed.gateway.url}${ROUTE}?strict=1`, bad, { token: TOKENS.boxA });
     assert.equal(answer.status, 400, answer.text);
     assert.match(answer.json.error.message, /\/score must be a number/);
     await quarantineRecord('strict-invalid');
@@ -61,32 +46,32 @@ describe('an invalid event, once quarantined, is answered 2xx (a box re-sends an
   test('an all-invalid batch: 200 with every event "quarantined"; 400 with ?strict=1', async () => {
     const batch = [eventFrom('all-bad-1'), eventFrom('all-bad-2')];
     for (const event of batch) event.timestamp = 'yesterday';
-    const answer = await post(gateway.url + ROUTE, batch, { token: TOKENS.boxA });
+    const answer = await post(bed.gateway.url + ROUTE, batch, { token: TOKENS.boxA });
     assert.equal(answer.status, 200, answer.text);
     assert.equal(answer.json.data.accepted, 0);
     assert.equal(answer.json.data.quarantined, 2);
     assert.deepEqual(answer.json.data.events.map((e: any) => [e.index, e.status, e.errors[0].pointer]), [[0, 'quarantined', '/timestamp'], [1, 'quarantined', '/timestamp']]);
     await quarantineRecord('all-bad-2');
-    const strict = await post(`${gateway.url}${ROUTE}?strict=1`, batch, { token: TOKENS.boxA });
+    const strict = await post(`${bed.gateway.url}${ROUTE}?strict=1`, batch, { token: TOKENS.boxA });
     assert.equal(strict.status, 400, strict.text);
     assert.equal(strict.json.error.quarantined, 2);
   });
 
   test('a body that is not JSON: 200 "quarantined", kept as text; 400 with ?strict=1', async () => {
     const raw = "{'identity_id': 'python-style', 'score': 0.16}";
-    const answer = await post(gateway.url + ROUTE, undefined, { token: TOKENS.boxA, raw });
+    const answer = await post(bed.gateway.url + ROUTE, undefined, { token: TOKENS.boxA, raw });
     assert.equal(answer.status, 200, answer.text);
     assert.equal(answer.json.data.status, 'quarantined');
     assert.match(answer.json.data.errors[0].message, /not valid JSON/);
     assert.equal((await quarantineRecord('python-style')).raw_text, raw);
-    const strict = await post(`${gateway.url}${ROUTE}?strict=1`, undefined, { token: TOKENS.boxA, raw });
+    const strict = await post(`${bed.gateway.url}${ROUTE}?strict=1`, undefined, { token: TOKENS.boxA, raw });
     assert.equal(strict.status, 400, strict.text);
   });
 
   test('150 000 bad feature values: quarantined with 100 errors and a count, not a 500', async () => {
     const bad = eventFrom('feature-flood');
     bad.ext_data.info = { feature: Array.from({ length: 150_000 }, () => 'x') };
-    const answer = await post(gateway.url + ROUTE, bad, { token: TOKENS.boxA });
+    const answer = await post(bed.gateway.url + ROUTE, bad, { token: TOKENS.boxA });
     assert.equal(answer.status, 200, answer.text.slice(0, 500));
     assert.equal(answer.json.data.status, 'quarantined');
     assert.equal(answer.json.data.errors.length, 101);
@@ -104,13 +89,13 @@ describe('event ids', () => {
       delete event.ext_data.info;
       return event;
     };
-    const first = await post(gateway.url + ROUTE, [twin(), twin()], { token: TOKENS.boxA });
+    const first = await post(bed.gateway.url + ROUTE, [twin(), twin()], { token: TOKENS.boxA });
     assert.equal(first.status, 200, first.text);
     const ids = first.json.data.events.map((e: any) => e.event_id);
     assert.notEqual(ids[0], ids[1]);
-    const retry = await post(gateway.url + ROUTE, [twin(), twin()], { token: TOKENS.boxA });
+    const retry = await post(bed.gateway.url + ROUTE, [twin(), twin()], { token: TOKENS.boxA });
     assert.deepEqual(retry.json.data.events.map((e: any) => e.event_id), ids);
-    for (const id of ids) await reader.waitFor((all) => all.some((m) => m.topic === DEFAULT_TOPICS.historyEvents && m.headers['event-id'] === id), id);
+    for (const id of ids) await bed.reader.waitFor((all) => all.some((m) => m.topic === DEFAULT_TOPICS.historyEvents && m.headers['event-id'] === id), id);
   });
 });
 
@@ -118,7 +103,7 @@ describe('records Kafka would refuse', () => {
   test('an event too large for history-events is a 413 naming the topic and its limit; nothing is stored', async () => {
     const huge = eventFrom('too-large-for-the-topic');
     huge.ext_data.notes = 'n'.repeat(3 * 1024 * 1024);
-    const answer = await post(gateway.url + ROUTE, huge, { token: TOKENS.boxA });
+    const answer = await post(bed.gateway.url + ROUTE, huge, { token: TOKENS.boxA });
     assert.equal(answer.status, 413, answer.text);
     assert.match(answer.json.error.message, /topic history-events accepts \(\d+ bytes\); nothing was stored/);
   });
@@ -126,7 +111,7 @@ describe('records Kafka would refuse', () => {
 
 describe('multipart/form-data', () => {
   const postForm = async (form: FormData, query = '') => {
-    const response = await fetch(`${gateway.url}${ROUTE}?token=${TOKENS.boxA}${query}`, { method: 'POST', body: form });
+    const response = await fetch(`${bed.gateway.url}${ROUTE}?token=${TOKENS.boxA}${query}`, { method: 'POST', body: form });
     const text = await response.text();
     return { status: response.status, text, json: JSON.parse(text) };
   };
@@ -136,7 +121,7 @@ describe('multipart/form-data', () => {
     const event = eventFrom('multipart-merged');
     const { reg_pic } = event;
     const { spot_pic, ir_pic, recognize_face } = event.ext_data;
-    const viaJson = await post(gateway.url + ROUTE, event, { token: TOKENS.boxA });
+    const viaJson = await post(bed.gateway.url + ROUTE, event, { token: TOKENS.boxA });
     const bare = structuredClone(event);
     delete bare.reg_pic;
     bare.ext_data.spot_pic = ''; // left out in the JSON, sent as a part: the part fills it
@@ -153,7 +138,7 @@ describe('multipart/form-data', () => {
       assert.equal(answer.status, 200, `${wholePart}: ${answer.text}`);
       assert.equal(answer.json.data.event_id, viaJson.json.data.event_id, `${wholePart}: the same event as sent as JSON`);
     }
-    const message = await reader.waitFor(
+    const message = await bed.reader.waitFor(
       (all) => all.find((m) => m.topic === DEFAULT_TOPICS.historyEvents && m.headers['event-id'] === viaJson.json.data.event_id),
       'the merged event',
     );

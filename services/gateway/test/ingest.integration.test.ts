@@ -1,27 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { decodeHistoryEventMessage, DEFAULT_TOPICS } from '@sophon/event-contract';
 import { sampleHistoryEvent, tinyImage } from '@sophon/event-contract/testing';
-import { fetchMetrics, type KafkaServer } from '@sophon/test-kit';
-import type { RunningGateway } from '../src/gateway.js';
-import { post, startTestGateway, startTestKafka, startTopicReader, TOKENS, type TopicReader } from './harness.js';
+import { fetchMetrics } from '@sophon/test-kit';
+import { gatewayTestBed, post, TOKENS } from './harness.js';
 
 const ROUTE = '/EventServer/api/HistoryEvent';
-let kafka: KafkaServer;
-let gateway: RunningGateway;
-let reader: TopicReader;
-
-before(async () => {
-  kafka = await startTestKafka();
-  gateway = await startTestGateway(kafka);
-  reader = await startTopicReader(kafka.brokers, [DEFAULT_TOPICS.historyEvents, DEFAULT_TOPICS.eventImages, DEFAULT_TOPICS.quarantine]);
-});
-after(async () => {
-  await reader?.close();
-  await gateway?.shutdown.stop('test over');
-  await kafka?.close();
-});
+const bed = gatewayTestBed({ readTopics: [DEFAULT_TOPICS.historyEvents, DEFAULT_TOPICS.eventImages, DEFAULT_TOPICS.quarantine] });
 
 /** A valid event from box BOX-A; `identity` tells events apart. */
 function eventFrom(devSno: string, identity: string) {
@@ -37,12 +23,12 @@ const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex
 describe('a posted event', () => {
   test('is read back from history-events without picture bytes, and from event-images byte-exact', async () => {
     const sent = eventFrom('BOX-A', 'read-back-1');
-    const answer = await post(gateway.url + ROUTE, sent, { token: TOKENS.boxA });
+    const answer = await post(bed.gateway.url + ROUTE, sent, { token: TOKENS.boxA });
     assert.equal(answer.status, 200, answer.text);
     const eventId: string = answer.json.data.event_id;
     assert.match(eventId, /^[0-9a-f]{32}$/);
 
-    const eventMessage = await reader.waitFor(
+    const eventMessage = await bed.reader.waitFor(
       (all) => all.find((m) => m.topic === DEFAULT_TOPICS.historyEvents && m.headers['event-id'] === eventId),
       'the history-events message',
     );
@@ -56,7 +42,7 @@ describe('a posted event', () => {
     assert.equal(decoded.event.ext_data.dev_sno, 'BOX-A');
     assert.equal(decoded.pictures.length, 4);
 
-    const images = await reader.waitFor((all) => {
+    const images = await bed.reader.waitFor((all) => {
       const found = all.filter((m) => m.topic === DEFAULT_TOPICS.eventImages && m.key === eventId);
       return found.length === 4 ? found : undefined;
     }, 'four image messages');
@@ -81,8 +67,8 @@ describe('a posted event', () => {
 
   test('re-sent by the device (a retry) gets the same event id', async () => {
     const sent = eventFrom('BOX-A', 'retry-1');
-    const first = await post(gateway.url + ROUTE, sent, { token: TOKENS.boxA });
-    const second = await post(gateway.url + '/HistoryEvent', sent, { headers: { authorization: `Bearer ${TOKENS.boxA}` } });
+    const first = await post(bed.gateway.url + ROUTE, sent, { token: TOKENS.boxA });
+    const second = await post(bed.gateway.url + '/HistoryEvent', sent, { headers: { authorization: `Bearer ${TOKENS.boxA}` } });
     assert.equal(first.status, 200);
     assert.equal(second.status, 200);
     assert.equal(second.json.data.event_id, first.json.data.event_id);
@@ -90,7 +76,7 @@ describe('a posted event', () => {
 
   test('is read whatever the Content-Type says', async () => {
     for (const contentType of ['text/plain', 'application/octet-stream', '']) {
-      const answer = await post(gateway.url + ROUTE, undefined, {
+      const answer = await post(bed.gateway.url + ROUTE, undefined, {
         token: TOKENS.boxA,
         headers: contentType ? { 'content-type': contentType } : {},
         raw: new Blob([JSON.stringify(eventFrom('BOX-A', `ctype-${contentType}`))]),
@@ -107,7 +93,7 @@ describe('a batch', () => {
     bad.ext_data.person_type = 9;
     bad.score = 'high';
     const good2 = eventFrom('BOX-B', 'batch-good-2');
-    const answer = await post(gateway.url + ROUTE, [good1, bad, good2], { headers: { 'x-device-token': TOKENS.boxB } });
+    const answer = await post(bed.gateway.url + ROUTE, [good1, bad, good2], { headers: { 'x-device-token': TOKENS.boxB } });
     assert.equal(answer.status, 200, answer.text);
     const { accepted, events } = answer.json.data;
     assert.equal(accepted, 2);
@@ -116,7 +102,7 @@ describe('a batch', () => {
     const pointers = events[1].errors.map((e: any) => e.pointer).sort();
     assert.deepEqual(pointers, ['/ext_data/person_type', '/score']);
 
-    const quarantined = await reader.waitFor(
+    const quarantined = await bed.reader.waitFor(
       (all) => all.find((m) => m.topic === DEFAULT_TOPICS.quarantine && m.value.includes('batch-bad')),
       'the quarantined event',
     );
@@ -128,7 +114,7 @@ describe('a batch', () => {
     assert.ok(quarantined.value.length < 4096, `a small record: ${quarantined.value.length} bytes`);
     assert.ok(kept.errors.some((e: any) => e.pointer === '/ext_data/person_type'));
     for (const event of events.filter((e: any) => e.status === 'accepted')) {
-      await reader.waitFor((all) => all.find((m) => m.topic === DEFAULT_TOPICS.historyEvents && m.headers['event-id'] === event.event_id), event.event_id);
+      await bed.reader.waitFor((all) => all.find((m) => m.topic === DEFAULT_TOPICS.historyEvents && m.headers['event-id'] === event.event_id), event.event_id);
     }
   });
 
@@ -137,7 +123,7 @@ describe('a batch', () => {
     const face2 = eventFrom('BOX-A', 'face-2');
     face2.timestamp = face1.timestamp;
     face2.ext_data.recognize_face = tinyImage('jpeg', 900).toString('base64');
-    const answer = await post(gateway.url + ROUTE, [face1, face2], { token: TOKENS.boxA });
+    const answer = await post(bed.gateway.url + ROUTE, [face1, face2], { token: TOKENS.boxA });
     assert.equal(answer.status, 200, answer.text);
     const [a, b] = answer.json.data.events;
     assert.notEqual(a.event_id, b.event_id);
@@ -148,7 +134,7 @@ describe('multipart/form-data', () => {
   test('one part holding the whole event as JSON', async () => {
     const form = new FormData();
     form.set('event', JSON.stringify(eventFrom('BOX-A', 'multipart-whole')));
-    const response = await fetch(`${gateway.url}${ROUTE}?token=${TOKENS.boxA}`, { method: 'POST', body: form });
+    const response = await fetch(`${bed.gateway.url}${ROUTE}?token=${TOKENS.boxA}`, { method: 'POST', body: form });
     assert.equal(response.status, 200, await response.clone().text());
     assert.match(((await response.json()) as { data: { event_id: string } }).data.event_id, /^[0-9a-f]{32}$/);
   });
@@ -163,12 +149,12 @@ describe('multipart/form-data', () => {
     form.set('spot_pic', new Blob([Buffer.from(spot_pic, 'base64')], { type: 'image/jpeg' }), 'spot.jpg');
     form.set('ext_data[ir_pic]', new Blob([Buffer.from(ir_pic, 'base64')]), 'ir.jpg');
     form.set('ext_data.recognize_face', recognize_face);
-    const response = await fetch(`${gateway.url}${ROUTE}?token=${TOKENS.boxA}`, { method: 'POST', body: form });
+    const response = await fetch(`${bed.gateway.url}${ROUTE}?token=${TOKENS.boxA}`, { method: 'POST', body: form });
     const answer = (await response.json()) as { data: { event_id: string } };
     assert.equal(response.status, 200, JSON.stringify(answer));
-    const viaJson = await post(gateway.url + ROUTE, event, { token: TOKENS.boxA });
+    const viaJson = await post(bed.gateway.url + ROUTE, event, { token: TOKENS.boxA });
     assert.equal(answer.data.event_id, viaJson.json.data.event_id, 'the same event whichever way it was sent');
-    const message = await reader.waitFor(
+    const message = await bed.reader.waitFor(
       (all) => all.find((m) => m.topic === DEFAULT_TOPICS.historyEvents && m.headers['event-id'] === answer.data.event_id),
       'the multipart event',
     );
@@ -178,10 +164,10 @@ describe('multipart/form-data', () => {
 
 describe('operations', () => {
   test('healthz, readyz and metrics', async () => {
-    assert.equal((await fetch(`${gateway.url}/healthz`)).status, 200);
-    const ready = await fetch(`${gateway.url}/readyz`);
+    assert.equal((await fetch(`${bed.gateway.url}/healthz`)).status, 200);
+    const ready = await fetch(`${bed.gateway.url}/readyz`);
     assert.equal(ready.status, 200, await ready.clone().text());
-    const metrics = await fetchMetrics(gateway.url);
+    const metrics = await fetchMetrics(bed.gateway.url);
     assert.match(metrics, /gateway_http_requests_total\{route="[^"]*HistoryEvent[^"]*",status="200",service="gateway"\} \d+/);
     assert.match(metrics, /gateway_events_total\{outcome="accepted",reason="valid",service="gateway"\} \d+/);
     assert.match(metrics, /gateway_kafka_publish_seconds_bucket/);

@@ -4,9 +4,8 @@ import { decodeHistoryEventMessage, DEFAULT_TOPICS } from '@sophon/event-contrac
 import { sampleHistoryEvent } from '@sophon/event-contract/testing';
 import { createKafkaClient, readTopicToEnd, type ConsumedMessage } from '@sophon/kafka';
 import { createLogger } from '@sophon/logger';
-import { KAFKA_API_KEYS, KAFKA_ERROR_CODES, type KafkaServer } from '@sophon/test-kit';
-import type { RunningGateway } from '../src/gateway.js';
-import { post, startTestGateway, startTestKafka, TOKENS } from './harness.js';
+import { KAFKA_API_KEYS, KAFKA_ERROR_CODES } from '@sophon/test-kit';
+import { gatewayTestBed, post, TOKENS } from './harness.js';
 
 /**
  * "A 2xx is never a lie", under the mock broker's own faults: each scenario posts events with
@@ -16,17 +15,7 @@ import { post, startTestGateway, startTestKafka, TOKENS } from './harness.js';
  */
 const ROUTE = '/EventServer/api/HistoryEvent';
 const REQUEST_TIMEOUT_MS = 2_000;
-let kafka: KafkaServer;
-let gateway: RunningGateway;
-
-before(async () => {
-  kafka = await startTestKafka();
-  gateway = await startTestGateway(kafka, { KAFKA_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS), GATEWAY_PUBLISH_TIMEOUT_MS: '8000' });
-});
-after(async () => {
-  await gateway?.shutdown.stop('test over');
-  await kafka?.close();
-});
+const bed = gatewayTestBed({ gatewayEnv: { KAFKA_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS), GATEWAY_PUBLISH_TIMEOUT_MS: '8000' } });
 
 function event(identity: string) {
   const e = structuredClone(sampleHistoryEvent()) as any;
@@ -38,12 +27,12 @@ function event(identity: string) {
 
 /** Posts one event; returns its event id when the gateway acknowledged it. */
 async function postEvent(identity: string): Promise<{ status: number; eventId?: string }> {
-  const answer = await post(gateway.url + ROUTE, event(identity), { token: TOKENS.boxA });
+  const answer = await post(bed.gateway.url + ROUTE, event(identity), { token: TOKENS.boxA });
   return { status: answer.status, eventId: answer.status === 200 ? answer.json.data.event_id : undefined };
 }
 
 async function readAll(topic: string): Promise<ConsumedMessage[]> {
-  const client = createKafkaClient({ brokers: kafka.brokers, clientId: 'fault-reader' }, createLogger({ service: 'reader', level: 'silent' }));
+  const client = createKafkaClient({ brokers: bed.kafka.brokers, clientId: 'fault-reader' }, createLogger({ service: 'reader', level: 'silent' }));
   return readTopicToEnd(client, topic, { timeoutMs: 20_000 });
 }
 
@@ -72,9 +61,9 @@ test('broker answers too late (records appended, request timed out), then recove
   const acknowledged: string[] = [];
   const keep = ({ eventId }: { eventId?: string }) => eventId && acknowledged.push(eventId);
   keep(await postEvent('slow-before'));
-  await kafka.faults.roundTripTime(1, 2 * REQUEST_TIMEOUT_MS);
+  await bed.kafka.faults.roundTripTime(1, 2 * REQUEST_TIMEOUT_MS);
   const during = await postEvent('slow-during');
-  await kafka.faults.roundTripTime(1, 0);
+  await bed.kafka.faults.roundTripTime(1, 0);
   // Whatever it was told, the device's answer must be true: a 2xx is checked below like the others.
   assert.ok(during.status === 503 || during.status === 200, `answered ${during.status}`);
   keep(during);
@@ -89,15 +78,15 @@ test('broker answers too late (records appended, request timed out), then recove
 
 test('produce requests refused until retries run out: 503 while it lasts, /readyz says so, and every later 2xx is stored', async () => {
   const acknowledged: string[] = [];
-  await kafka.faults.requestErrors(KAFKA_API_KEYS.Produce, Array(30).fill(KAFKA_ERROR_CODES.NOT_ENOUGH_REPLICAS));
+  await bed.kafka.faults.requestErrors(KAFKA_API_KEYS.Produce, Array(30).fill(KAFKA_ERROR_CODES.NOT_ENOUGH_REPLICAS));
   for (const identity of ['refused-1', 'refused-2', 'refused-3']) assert.equal((await postEvent(identity)).status, 503);
-  assert.equal((await fetch(`${gateway.url}/readyz`)).status, 503, 'a producer that keeps failing is not ready');
-  await kafka.faults.clearRequestErrors(KAFKA_API_KEYS.Produce);
+  assert.equal((await fetch(`${bed.gateway.url}/readyz`)).status, 503, 'a producer that keeps failing is not ready');
+  await bed.kafka.faults.clearRequestErrors(KAFKA_API_KEYS.Produce);
   for (const identity of ['refused-after-1', 'refused-after-2']) {
     const answer = await postEvent(identity);
     assert.equal(answer.status, 200);
     acknowledged.push(answer.eventId!);
   }
-  assert.equal((await fetch(`${gateway.url}/readyz`)).status, 200);
+  assert.equal((await fetch(`${bed.gateway.url}/readyz`)).status, 200);
   await assertAcknowledgedAreStored(acknowledged);
 });

@@ -27,10 +27,10 @@ const shared: SharedIngestDeps = {
   logger,
 };
 
-/** A second kind, as the next upload formats will be: its own paths, topics and adapter. */
+/** One more kind, as the next upload formats will be: its own paths, topics and adapter. */
 function statusKind(built: unknown[]): UploadKind<{ status: string; quarantine: string }> {
   return {
-    paths: ['/DeviceStatus'],
+    paths: ['/OtherUpload'],
     topics: (settings) => ({ status: `${settings.KAFKA_TOPIC_QUARANTINE}-status`, quarantine: 'status-quarantine' }),
     createAdapter: (topics): UploadAdapter => {
       built.push(topics);
@@ -65,15 +65,15 @@ describe('upload kinds', () => {
     const routes = createUploadRoutes(config, shared, [...UPLOAD_KINDS, statusKind(built)]);
     assert.deepEqual(
       routes.map((route) => route.paths),
-      [['/EventServer/api/HistoryEvent', '/HistoryEvent'], ['/DeviceStatus']],
+      [['/EventServer/api/HistoryEvent', '/HistoryEvent'], ['/DeviceStatus', '/EventServer/api/DeviceStatus'], ['/OtherUpload']],
     );
     assert.deepEqual(built, [{ status: 'hq-status', quarantine: 'status-quarantine' }]);
-    assert.notEqual(routes[0]!.handle, routes[1]!.handle);
+    assert.notEqual(routes[0]!.handle, routes[2]!.handle);
     appWith(routes);
   });
 
   test('a path claimed by two kinds is refused at start-up, naming the path', () => {
-    const routes = createUploadRoutes(config, shared, [...UPLOAD_KINDS, { ...statusKind([]), paths: ['/DeviceStatus', '/HistoryEvent'] }]);
+    const routes = createUploadRoutes(config, shared, [...UPLOAD_KINDS, { ...statusKind([]), paths: ['/OtherUpload', '/HistoryEvent'] }]);
     assert.throws(() => appWith(routes), /upload path \/HistoryEvent is claimed by two upload routes/);
   });
 });
