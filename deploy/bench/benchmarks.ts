@@ -29,7 +29,7 @@ export async function runBenchmarks(options: { quick: boolean; outDir: string; o
         for (const [service, stats] of Object.entries(stalled)) memory.record(service, 'kafkaStalled', stats.peakRssBytes, 'end to end, steady rate');
       }
       // The gateway alone from here: consumers would take CPU from it and not from the baseline.
-      for (const name of ['analytics-writer', 'image-store', 'registration-worker'] as ServiceName[]) await stack.services[name].stop();
+      for (const name of ['analytics-writer', 'image-store', 'registration-worker', 'device-sync'] as ServiceName[]) await stack.services[name].stop();
       if (wanted.has('gateway')) {
         const gateway = await benchmarkGateway(stack, settings);
         memory.record('gateway', 'underLoad', gateway.underLoadPeakRssBytes, 'full events, maximum rate');

@@ -10,7 +10,7 @@ import { createEventGenerator, createRandom, simulatedDevices } from '@sophon/de
 import { createKafkaClient } from '@sophon/kafka';
 import { createLogger } from '@sophon/logger';
 import { freePort, metricValue, startKafka, waitFor } from '@sophon/test-kit';
-import { createObjectStore } from '../../services/image-store/src/object-store.js';
+import { createObjectStore } from '@sophon/object-store';
 import { startScript, startService } from './child-processes.js';
 import { startPhase } from './process-stats.js';
 import { MB, MiB, type BenchSettings } from './settings.js';

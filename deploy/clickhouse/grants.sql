@@ -34,6 +34,21 @@ GRANT SELECT(
 
 GRANT SELECT ON {database}.registrations TO sophon_analyst;
 
+-- What device-sync pushed to the boxes (migration 0004).
+GRANT SELECT ON {database}.v_device_deliveries TO sophon_analyst;
+GRANT SELECT ON {database}.device_deliveries TO sophon_analyst;
+
+-- The device registry (migration 0006): its views, and the tables they read (no biometrics there).
+GRANT SELECT ON {database}.v_device_status_latest TO sophon_analyst;
+GRANT SELECT ON {database}.v_device_cameras_latest TO sophon_analyst;
+GRANT SELECT ON {database}.v_cameras_offline TO sophon_analyst;
+GRANT SELECT ON {database}.v_device_silence TO sophon_analyst;
+GRANT SELECT ON {database}.v_firmware_versions TO sophon_analyst;
+GRANT SELECT ON {database}.v_device_health_alerts TO sophon_analyst;
+GRANT SELECT ON {database}.device_status TO sophon_analyst;
+GRANT SELECT ON {database}.device_cameras TO sophon_analyst;
+GRANT SELECT ON {database}.device_health_settings TO sophon_analyst;
+
 -- readonly = 1: SELECT only, and no setting can be changed (so neither can readonly itself)
 -- but max_execution_time: Grafana's ClickHouse data source sets it on every query. CHANGEABLE_IN_READONLY
 -- needs <settings_constraints_replace_previous> on (deploy/clickhouse/config.d/sophon.xml).
@@ -54,6 +69,9 @@ CREATE ROLE IF NOT EXISTS sophon_writer;
 
 GRANT SELECT, INSERT ON {database}.history_events TO sophon_writer;
 GRANT SELECT, INSERT ON {database}.registrations TO sophon_writer;
+GRANT SELECT, INSERT ON {database}.device_status TO sophon_writer;
+GRANT SELECT, INSERT ON {database}.device_cameras TO sophon_writer;
+GRANT SELECT, INSERT ON {database}.device_deliveries TO sophon_writer;
 
 CREATE USER IF NOT EXISTS writer IDENTIFIED WITH sha256_hash BY {writer_password_sha256};
 ALTER USER writer IDENTIFIED WITH sha256_hash BY {writer_password_sha256};

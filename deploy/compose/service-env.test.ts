@@ -13,11 +13,13 @@ import { join, relative } from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { ANALYST_USER, DEFAULT_MIGRATIONS_DIR, readAnalystGrants, WRITER_ROLE, WRITER_USER } from '@sophon/clickhouse';
+import { DEFAULT_TOPICS } from '@sophon/event-contract';
 import { readTopicDefinitions } from '@sophon/kafka';
 import { analyticsWriterEnv, loadAnalyticsWriterConfig } from '../../services/analytics-writer/src/config.js';
 import { gatewayEnv, loadGatewayConfig } from '../../services/gateway/src/config.js';
 import { imageStoreEnv, loadImageStoreConfig } from '../../services/image-store/src/config.js';
 import { loadRegistrationWorkerConfig, registrationWorkerEnv } from '../../services/registration-worker/src/config.js';
+import { deviceSyncEnv, loadDeviceSyncConfig } from '../../services/device-sync/src/config.js';
 import { loadMigrateConfig, migrateEnv } from '../../packages/clickhouse/src/migrate-env.js';
 import { DEFAULT_TOPICS_FILE, ensureTopicsEnv, loadEnsureTopicsConfig } from '../../packages/kafka/src/ensure-topics-cli.js';
 import { BUCKET, DATABASE } from '../local/stack.js';
@@ -29,6 +31,7 @@ const PROGRAMS = {
   'services/image-store/dist/main.js': { schema: imageStoreEnv, load: loadImageStoreConfig, loader: 'loadImageStoreConfig' },
   'services/analytics-writer/dist/main.js': { schema: analyticsWriterEnv, load: loadAnalyticsWriterConfig, loader: 'loadAnalyticsWriterConfig' },
   'services/registration-worker/dist/main.js': { schema: registrationWorkerEnv, load: loadRegistrationWorkerConfig, loader: 'loadRegistrationWorkerConfig' },
+  'services/device-sync/dist/main.js': { schema: deviceSyncEnv, load: loadDeviceSyncConfig, loader: 'loadDeviceSyncConfig' },
   'packages/clickhouse/dist/migrate-cli.js': { schema: migrateEnv, load: loadMigrateConfig, loader: 'loadMigrateConfig' },
   'packages/kafka/dist/ensure-topics-main.js': { schema: ensureTopicsEnv, load: loadEnsureTopicsConfig, loader: 'loadEnsureTopicsConfig' },
 } as const;
@@ -95,7 +98,7 @@ function assertReaches(address: string, who: string) {
 
 describe('each program of the product image, with the environment compose gives it', () => {
   test('every product container runs a program this test knows, whose entry point uses that loader', () => {
-    assert.deepEqual(productServices.map(([name]) => name).sort(), ['analytics-writer', 'clickhouse-migrate', 'gateway', 'image-store', 'kafka-init', 'registration-worker']);
+    assert.deepEqual(productServices.map(([name]) => name).sort(), ['analytics-writer', 'clickhouse-migrate', 'device-sync', 'gateway', 'image-store', 'kafka-init', 'registration-worker']);
     for (const [name] of productServices) {
       const source = program(name).replace('/dist/', '/src/').replace(/\.js$/, '.ts');
       assert.match(readFileSync(`${ROOT}${source}`, 'utf8'), new RegExp(`\\b${PROGRAMS[program(name)].loader}\\b`), `${name}: ${source}`);
@@ -150,7 +153,7 @@ describe('hosts and ports: every address is a service of the file, listening the
     // least-privileged writer that job creates from grants.sql, with the password it was given.
     assert.equal(migrate.CLICKHOUSE_USER, server.CLICKHOUSE_USER);
     assert.equal(migrate.CLICKHOUSE_PASSWORD, server.CLICKHOUSE_PASSWORD);
-    for (const name of ['clickhouse-migrate', 'analytics-writer', 'registration-worker']) {
+    for (const name of ['clickhouse-migrate', 'analytics-writer', 'registration-worker', 'device-sync']) {
       const config = configOf(name);
       assertReaches(config.CLICKHOUSE_URL as string, name);
       assert.equal(config.CLICKHOUSE_DATABASE, DATABASE, name);
@@ -239,7 +242,7 @@ describe('hosts and ports: every address is a service of the file, listening the
       }
       assert.equal(job.metrics_path ?? '/metrics', '/metrics');
     }
-    assert.deepEqual([...scraped].sort(), ['analytics-writer', 'gateway', 'image-store', 'registration-worker']);
+    assert.deepEqual([...scraped].sort(), ['analytics-writer', 'device-sync', 'gateway', 'image-store', 'registration-worker']);
     assert.ok(compose.services.prometheus!.volumes!.includes('./deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro'));
   });
 
@@ -312,10 +315,7 @@ describe('one source of truth: the jobs use what the local stack and the tests u
     assert.equal(relative(ROOT, config.KAFKA_TOPICS_FILE as string), 'deploy/kafka/topics.json');
     assert.equal(config.KAFKA_TOPICS_FILE, DEFAULT_TOPICS_FILE);
     assert.match(readFileSync(`${ROOT}deploy/local/stack.ts`, 'utf8'), /readTopicDefinitions\(DEFAULT_TOPICS_FILE\)/);
-    assert.deepEqual(
-      readTopicDefinitions(DEFAULT_TOPICS_FILE).map((topic) => topic.name),
-      ['history-events', 'event-images', 'history-events-quarantine', 'pipeline-dead-letter', 'face-registrations'],
-    );
+    assert.deepEqual(readTopicDefinitions(DEFAULT_TOPICS_FILE).map((topic) => topic.name).sort(), Object.values(DEFAULT_TOPICS).sort());
   });
 
   test('bucket: the image store and minio-init use the local stack’s BUCKET', () => {

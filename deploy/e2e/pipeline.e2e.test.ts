@@ -12,7 +12,7 @@ import { DEFAULT_TOPICS } from '@sophon/event-contract';
 import { createKafkaClient, loadDeadLettersConfig, readTopicToEnd, runDeadLetterCli } from '@sophon/kafka';
 import { createLogger } from '@sophon/logger';
 import { metricValue, waitFor as until } from '@sophon/test-kit';
-import type { ObjectStore } from '../../services/image-store/src/object-store.js';
+import type { ObjectStore } from '@sophon/object-store';
 import { clickhouseClient, objectStore } from '../local/clients.js';
 import { BUCKET, DATABASE, startLocalStack, type LocalStack } from '../local/stack.js';
 

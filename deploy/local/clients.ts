@@ -4,8 +4,8 @@
  */
 import { createClickHouseClient, type ClickHouseClient } from '@sophon/clickhouse';
 import { createLogger } from '@sophon/logger';
+import { createObjectStore, type ObjectStore } from '@sophon/object-store';
 import type { ClickHouseServer, S3Server } from '@sophon/test-kit';
-import { createObjectStore, type ObjectStore } from '../../services/image-store/src/object-store.js';
 
 const logger = createLogger({ service: 'local-stack-client', level: 'silent' });
 
@@ -14,7 +14,7 @@ export function clickhouseClient(server: ClickHouseServer, database?: string): C
   return createClickHouseClient({ url: server.url, username: 'default', password: '', database }, logger);
 }
 
-/** The image store's own minio client (path-style, region given, no retries); close() when done. */
+/** The services' own S3 client (path-style, region given, no retries); close() when done. */
 export function objectStore(server: S3Server): ObjectStore {
   const { endPoint, port, accessKey, secretKey, region } = server;
   return createObjectStore({ endPoint, port, useSSL: false, accessKey, secretKey, region, requestTimeoutMs: 30_000 });

@@ -20,7 +20,7 @@ process.stdout.write(
     `clickhouse (HTTP)    ${stack.clickhouse.url}  database ${DATABASE}  users: default (no password), ${stack.analyst.user} / ${stack.analyst.password} (read-only)`,
     `s3                   ${stack.s3.url}  bucket ${BUCKET}  keys ${stack.s3.accessKey} / ${stack.s3.secretKey}`,
     `kafka bootstrap      ${stack.kafka.brokers.join(',')}`,
-    `ops (health/metrics) gateway ${services.gateway.opsUrl}  image-store ${services['image-store'].opsUrl}  analytics-writer ${services['analytics-writer'].opsUrl}  registration-worker ${services['registration-worker'].opsUrl}`,
+    `ops (health/metrics) gateway ${services.gateway.opsUrl}  image-store ${services['image-store'].opsUrl}  analytics-writer ${services['analytics-writer'].opsUrl}  registration-worker ${services['registration-worker'].opsUrl}  device-sync ${services['device-sync'].opsUrl}`,
     'Ctrl-C stops everything.',
     '',
   ].join('\n'),

@@ -25,18 +25,21 @@ export const DATABASE = 'sophon';
 export const LOCAL_PARTITIONS: Readonly<Record<string, number>> = { 'event-images': 64 };
 const DEFAULT_LOCAL_PARTITIONS = 8;
 
-export type ServiceName = 'gateway' | 'image-store' | 'analytics-writer' | 'registration-worker';
+export type ServiceName = 'gateway' | 'image-store' | 'analytics-writer' | 'registration-worker' | 'device-sync';
 const ENTRIES: Record<ServiceName | 'migrate', string> = {
   gateway: 'services/gateway/src/main.ts',
   'image-store': 'services/image-store/src/main.ts',
   'analytics-writer': 'services/analytics-writer/src/main.ts',
   'registration-worker': 'services/registration-worker/src/main.ts',
+  'device-sync': 'services/device-sync/src/main.ts',
   migrate: 'packages/clickhouse/src/migrate-cli.ts',
 };
 
 export interface StackOptions {
   kafkaPort?: number;
   gatewayPort?: number;
+  /** device-sync's DEVICE_SYNC_BOX_ADDRESSES: where the boxes' own API listens. */
+  boxAddresses?: string;
   /** Device token accepted for any device. */
   token?: string;
   analystPassword?: string;
@@ -94,13 +97,16 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
   if (migrateExit !== 0) throw new Error(`ClickHouse migrations failed (exit ${migrateExit})`);
 
   const gatewayPort = options.gatewayPort ?? (await freePort());
+  const s3Vars = { S3_ENDPOINT: s3.url, S3_ACCESS_KEY: s3.accessKey, S3_SECRET_KEY: s3.secretKey, S3_REGION: s3.region, S3_BUCKET: BUCKET };
   const env: Record<ServiceName, Record<string, string>> = {
     // One fleet token for the simulator's many boxes, all from this address: the per-token request
     // rate that guards a real site would throttle the simulator and the benchmarks.
     gateway: { GATEWAY_PORT: String(gatewayPort), GATEWAY_DEVICE_TOKENS: `${token}:*`, GATEWAY_RATE_LIMIT_REQUESTS: '1000000' },
-    'image-store': { S3_ENDPOINT: s3.url, S3_ACCESS_KEY: s3.accessKey, S3_SECRET_KEY: s3.secretKey, S3_REGION: s3.region, S3_BUCKET: BUCKET },
+    'image-store': s3Vars,
     'analytics-writer': { ...clickhouseVars, ANALYTICS_FLUSH_INTERVAL_MS: '200' },
     'registration-worker': clickhouseVars,
+    // Boxes' API addresses (DEVSNO=host[:port],...): none by default, so registrations wait, parked, for one.
+    'device-sync': { ...clickhouseVars, ...s3Vars, DEVICE_SYNC_BOX_ADDRESSES: options.boxAddresses ?? '' },
   };
   const services = {} as Record<ServiceName, ServiceProcess>;
   for (const name of Object.keys(env) as ServiceName[]) {

@@ -3,7 +3,7 @@ import type { Logger } from '@sophon/logger';
 import { sqlIdentifier, sqlString } from './sql.js';
 
 /** Tables partitioned by toYYYYMM(event_time, 'UTC'). */
-export const PARTITIONED_TABLES = ['history_events', 'registrations'] as const;
+export const PARTITIONED_TABLES = ['history_events', 'registrations', 'device_deliveries', 'device_status', 'device_cameras'] as const;
 
 export interface RetentionOptions {
   client: ClickHouseClient;

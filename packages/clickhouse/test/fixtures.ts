@@ -282,6 +282,13 @@ export const ANALYST_VIEWS = [
   'v_device_last_seen',
   'v_upload_lag_per_device_day',
   'v_registrations',
+  'v_device_deliveries',
+  'v_device_status_latest',
+  'v_device_cameras_latest',
+  'v_cameras_offline',
+  'v_device_silence',
+  'v_firmware_versions',
+  'v_device_health_alerts',
 ];
 
 /** The example analyst queries of deploy/clickhouse/README.md, so the documentation keeps working. */

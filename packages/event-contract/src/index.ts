@@ -53,3 +53,5 @@ export {
   type RawHeaders,
 } from './history-event/message.js';
 export { createHistoryEventAdapter, HISTORY_EVENT_ADAPTER_NAME } from './history-event/adapter.js';
+export * from './device-status/index.js';
+export * from './face-registration.js';

@@ -199,6 +199,8 @@ describe('DEFAULT_TOPICS', () => {
       quarantine: 'history-events-quarantine',
       deadLetter: 'pipeline-dead-letter',
       faceRegistrations: 'face-registrations',
+      faceRegistrationsRetry: 'face-registrations-retry',
+      deviceStatus: 'device-status',
     });
   });
 });

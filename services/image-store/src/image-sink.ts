@@ -3,10 +3,10 @@ import type { Client, ItemBucketMetadata } from 'minio';
 import { decodeImageMessageHeaders, HEADERS, IMAGE_TYPES, type ImageMessageHeaders } from '@sophon/event-contract';
 import { describeError, PermanentError, type ConsumedMessage, type MessageSink } from '@sophon/kafka';
 import type { Logger } from '@sophon/logger';
+import { s3ErrorCode, type Bucket } from '@sophon/object-store';
 import { mapBounded } from './map-bounded.js';
 import type { ImageStoreMetrics } from './metrics.js';
-import type { Bucket } from './object-store.js';
-import { classifyS3Failure, s3ErrorCode } from './s3-errors.js';
+import { classifyS3Failure } from './s3-errors.js';
 
 export interface ImageSinkOptions {
   client: Client;

@@ -1,9 +1,9 @@
 import { runConsumerService, type RunningConsumerService } from '@sophon/consumer-service';
 import type { Logger } from '@sophon/logger';
+import { createBucket, createObjectStore, objectStoreSettings } from '@sophon/object-store';
 import type { ImageStoreConfig } from './config.js';
 import { createImageSink } from './image-sink.js';
 import { createImageStoreMetrics } from './metrics.js';
-import { createBucket, createObjectStore } from './object-store.js';
 
 /**
  * Composes the image store: event-images -> S3. Start-up does not wait for S3: the bucket is
@@ -13,13 +13,7 @@ import { createBucket, createObjectStore } from './object-store.js';
  */
 export function startImageStore(config: ImageStoreConfig, logger: Logger): Promise<RunningConsumerService> {
   return runConsumerService('image-store', config, logger, ({ registry, logger: serviceLogger }) => {
-    const store = createObjectStore({
-      ...config.S3_ENDPOINT,
-      accessKey: config.S3_ACCESS_KEY,
-      secretKey: config.S3_SECRET_KEY,
-      region: config.S3_REGION,
-      requestTimeoutMs: config.S3_REQUEST_TIMEOUT_MS,
-    });
+    const store = createObjectStore(objectStoreSettings(config));
     const bucket = createBucket(store.client, config.S3_BUCKET, config.S3_REGION, serviceLogger);
     void bucket.ensure().catch((error: unknown) =>
       serviceLogger.warn({ err: error, bucket: config.S3_BUCKET }, 'S3 not ready at start-up; the bucket is ensured again before the first batch'),

@@ -1,4 +1,5 @@
-import { InvalidObjectNameError, S3Error } from 'minio';
+import { InvalidObjectNameError } from 'minio';
+import { s3ErrorCode } from '@sophon/object-store';
 
 /**
  * What an S3 failure means for the picture being stored:
@@ -32,9 +33,4 @@ export function classifyS3Failure(error: unknown): S3FailureClass {
   if (code && MESSAGE_CODES.has(code)) return 'message';
   if (code && CONFIGURATION_CODES.has(code)) return 'configuration';
   return 'transient';
-}
-
-/** The S3 error code (NoSuchBucket, SlowDown...) of an error S3 answered with; undefined for network errors. */
-export function s3ErrorCode(error: unknown): string | undefined {
-  return error instanceof S3Error && typeof error.code === 'string' && error.code ? error.code : undefined;
 }

@@ -8,7 +8,7 @@ import { committedOffsets, MOCK_KAFKA_CONSUMER_ENV, pipelineTopicPartitions, sta
 import { waitFor as until } from '@sophon/test-kit';
 import { loadImageStoreConfig } from '../src/config.js';
 import { startImageStore } from '../src/image-store.js';
-import { createObjectStore } from '../src/object-store.js';
+import { createObjectStore } from '@sophon/object-store';
 
 export const BUCKET = 'sophon-events';
 export const GROUP_ID = 'image-store';

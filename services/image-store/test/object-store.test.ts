@@ -4,7 +4,7 @@ import { createServer as createTcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { freePort, startS3, type S3Server } from '@sophon/test-kit';
-import { createObjectStore, ensureBucket, type ObjectStore } from '../src/object-store.js';
+import { createObjectStore, ensureBucket, type ObjectStore } from '@sophon/object-store';
 import { classifyS3Failure } from '../src/s3-errors.js';
 
 let s3: S3Server;

@@ -1,6 +1,5 @@
 import { epochSeconds } from '@sophon/clickhouse';
-import type { HistoryEventMessage, WantAction } from '@sophon/event-contract';
-import { FACE_REGISTRATION_SCHEMA_VERSION, type FaceRegistrationCommand } from './face-registration.js';
+import { FACE_REGISTRATION_SCHEMA_VERSION, type FaceRegistrationCommand, type HistoryEventMessage, type WantAction } from '@sophon/event-contract';
 import type { RegistrationAction, RegistrationRow } from './registrations-table.js';
 import { strangerIdentityId } from './stranger-identity.js';
 

@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { RunningConsumerService } from '@sophon/consumer-service';
+import type { FaceRegistrationCommand } from '@sophon/event-contract';
 import type { SampleOverrides } from '@sophon/event-contract/testing';
 import { DEAD_LETTER_HEADERS, type ProducerRecord } from '@sophon/kafka';
 import { BY_FEATURE_NOTE, decideRegistration, REFUSAL_REASONS, registrationRow } from '../src/decide.js';
-import type { FaceRegistrationCommand } from '../src/face-registration.js';
 import { strangerIdentityId } from '../src/stranger-identity.js';
 import { faceUpdateEvent, FEATURE, gatewayMessages, historyEventMessage, POLICY, STRANGER_GROUP, strangerEvent } from './events.js';
 import {
