@@ -109,6 +109,6 @@ describe('servers and their health checks', () => {
       assert.equal(source!.slice(source!.lastIndexOf('/')), target!.slice(target!.lastIndexOf('/')), source);
       assert.ok(existsSync(`${ROOT}${source!.slice(2)}`), `${source} exists`);
     }
-    assert.deepEqual(mounts.map(([, target]) => target).sort(), ['/etc/grafana/provisioning/dashboards', '/etc/grafana/provisioning/datasources']);
+    assert.deepEqual(mounts.map(([, target]) => target).sort(), ['/etc/grafana/provisioning/alerting', '/etc/grafana/provisioning/dashboards', '/etc/grafana/provisioning/datasources']);
   });
 });

@@ -3,7 +3,8 @@
  * its ClickHouse queries, macros expanded as the data source does, as the analyst, on the test
  * kit's ClickHouse 18.16 and on chdb (a current release, with exactly the analyst role's
  * grants), over the shared fixtures with their duplicate writes; its Prometheus queries name
- * only metrics and labels the services register.
+ * only metrics and labels the services register. The provisioned alert rules
+ * (deploy/grafana/provisioning/alerting/) run the same way, on the same servers.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -17,8 +18,8 @@ import { createLogger } from '@sophon/logger';
 import { createMetricsRegistry } from '@sophon/ops-http';
 import { startClickHouse, type ClickHouseServer } from '@sophon/test-kit';
 import { chdbAsClient, DATABASE, historyEventRows, insertBatches, registrationRows, selectRows, SERVER_TIMEZONE, UNIQUE_EVENTS } from '@sophon/clickhouse/testing';
-import { ROOT } from './compose-file.js';
-import { dashboardPanels, expandClickHouseMacros, promqlLabelNames, promqlMetricNames, provisionedDataSources, readDashboard, type QueryRange } from './grafana-dashboard.js';
+import { readCompose, ROOT } from './compose-file.js';
+import { dashboardPanels, deviceFixtureRows, expandClickHouseMacros, promqlLabelNames, promqlMetricNames, provisionedDataSources, readAlertRules, readDashboard, type QueryRange } from './grafana-dashboard.js';
 
 const logger = createLogger({ service: 'dashboard-test', level: 'silent' });
 const panels = dashboardPanels();
@@ -31,6 +32,16 @@ const ranges: QueryRange[] = [60, 3600].map((intervalSeconds) => ({ from: new Da
 
 type Select = (sql: string) => Promise<Record<string, unknown>[]>;
 const total = (rows: Record<string, unknown>[], field: string) => rows.reduce((sum, row) => sum + Number(row[field]), 0);
+/** The rows' `names`, sorted; 64-bit integers arrive quoted (no fixture text is all digits). */
+const fields = (rows: Record<string, unknown>[], ...names: string[]) =>
+  rows.map((row) => names.map((name) => (typeof row[name] === 'string' && /^\d+$/.test(row[name]) ? Number(row[name]) : row[name]))).sort();
+
+/** The shared events and registrations, and the device registry and device-sync rows (deviceFixtureRows). */
+async function insertFixtures(client: ClickHouseClient) {
+  for (const batch of insertBatches(historyEventRows())) await insertRows(client, `${DATABASE}.history_events`, batch);
+  for (const row of registrationRows()) await insertRows(client, `${DATABASE}.registrations`, [row]);
+  for (const { table, rows } of deviceFixtureRows()) await insertRows(client, `${DATABASE}.${table}`, rows);
+}
 
 /**
  * What each panel must show for the fixtures: 7 events, 9 rows written (e1 and e5 twice), so
@@ -55,7 +66,44 @@ const EXPECTED: Record<string, (rows: Record<string, unknown>[], range: QueryRan
   'Average score by person type': (rows) => assert.deepEqual([...new Set(rows.map((row) => row.kind))].sort(), ['blacklist', 'employee', 'stranger', 'vip']),
   'Silent boxes': (rows) => assert.deepEqual(rows.map((row) => Number(row.silent_boxes)), [2]),
   'Boxes by time since their last upload': (rows) => assert.deepEqual(rows.map((row) => row.dev_sno).sort(), ['box-a', 'box-b']),
+  // Device health: box-a's report is 2 minutes old, box-s's 2 hours; box-b only sent events, in 2024.
+  'Current health alerts': (rows) =>
+    assert.deepEqual(fields(rows, 'alert', 'dev_sno', 'subject', 'value', 'threshold').map((row) => (row[0] === 'silent_box' ? row.slice(0, 3) : row)), [
+      ['camera_offline', 'box-a', 'cam-1', 0, 0],
+      ['high_temperature', 'box-a', '', 85, 80],
+      ['low_disk', 'box-a', '', 0.5, 1],
+      ['silent_box', 'box-b', ''],
+      ['silent_box', 'box-s', ''],
+    ]),
+  'Boxes silent past the threshold': (rows) => assert.deepEqual(fields(rows, 'dev_sno', 'threshold_minutes'), [['box-b', 15], ['box-s', 15]]),
+  'Boxes and their last status report': (rows) =>
+    assert.deepEqual(fields(rows, 'dev_sno', 'box_ip', 'firmware_version', 'disk_free_gb', 'temperature', 'cameras_offline'), [
+      ['box-6', '', '', null, null, 0], // V6R2C01 reports cameras only
+      ['box-a', '192.168.1.251', 'V5R3C01', 0.5, 85, 1],
+      ['box-s', '192.168.1.251', 'V5R6C01', 5, 40, 0],
+    ]),
+  'Cameras offline': (rows) => assert.deepEqual(fields(rows, 'dev_sno', 'ep_id'), [['box-a', 'cam-1']]),
+  'Firmware versions': (rows) =>
+    assert.deepEqual(fields(rows, 'source_format', 'firmware_version', 'boxes', 'dev_snos'), [
+      ['V5R3C01', 'V5R3C01', 1, 'box-a'],
+      ['V5R3C01', 'V5R6C01', 1, 'box-s'],
+      ['V6R2C01', '', 1, 'box-6'],
+    ]),
+  'Pending deliveries': (rows) => assert.deepEqual(fields(rows, 'dev_sno', 'latest_outcome', 'registrations'), [['box-s', 'no_address', 1], ['box-s', 'unreachable', 1]]),
 };
+
+/** What each alert rule's query counts on the fixtures: every kind fires, box-b and box-s are silent. */
+const FIRING: Record<string, number> = { silent_box: 2, camera_offline: 1, low_disk: 1, high_temperature: 1 };
+const alertRules = readAlertRules();
+
+async function assertAlertRuleCounts(select: Select) {
+  for (const rule of alertRules) {
+    for (const query of rule.data.filter((entry) => entry.datasourceUid !== '__expr__')) {
+      const rows = await select(query.model.rawSql!).catch((error: Error) => assert.fail(`${rule.title}: ${error.message}`));
+      assert.deepEqual(rows.map((row) => Object.values(row).map(Number)), [[FIRING[rule.labels!['kind']!]]], rule.title);
+    }
+  }
+}
 
 async function assertPanelAnswers(select: Select) {
   for (const panel of clickhousePanels) {
@@ -88,7 +136,9 @@ describe('Grafana dashboard deploy/grafana/dashboards/sophon-pipeline.json', () 
   test('covers events per box, strangers and blacklist, demographics, scores, silent boxes and pipeline health', () => {
     assert.deepEqual(clickhousePanels.map((panel) => panel.title).sort(), Object.keys(EXPECTED).sort());
     const expressions = prometheusPanels.flatMap((panel) => (panel.targets ?? []).map((target) => target.expr!)).join('\n');
-    for (const metric of ['consumer_lag_messages', 'consumer_messages_dead_lettered_total', 'gateway_events_total{outcome="rejected"}']) assert.ok(expressions.includes(metric), metric);
+    for (const metric of ['consumer_lag_messages', 'consumer_messages_dead_lettered_total', 'gateway_events_total{outcome="rejected"}', 'device_sync_deliveries_total', 'face-registrations|face-registrations-retry']) {
+      assert.ok(expressions.includes(metric), metric);
+    }
   });
 
   test('ClickHouse panels read only the analyst views, never face feature vectors', () => {
@@ -113,8 +163,7 @@ describe('Grafana dashboard deploy/grafana/dashboards/sophon-pipeline.json', () 
       server = await startClickHouse({ timezone: SERVER_TIMEZONE, users: [legacyAnalystUser({ password, database: DATABASE })] });
       admin = createClickHouseClient({ url: server.url, username: 'default', password: '' }, logger);
       await migrate({ client: admin, database: DATABASE, logger });
-      for (const batch of insertBatches(historyEventRows())) await insertRows(admin, `${DATABASE}.history_events`, batch);
-      for (const row of registrationRows()) await insertRows(admin, `${DATABASE}.registrations`, [row]);
+      await insertFixtures(admin);
       // The data source connects with defaultDatabase: the queries name views unqualified.
       analyst = createClickHouseClient({ url: server.url, username: ANALYST_USER, password, database: DATABASE }, logger);
     });
@@ -127,6 +176,10 @@ describe('Grafana dashboard deploy/grafana/dashboards/sophon-pipeline.json', () 
     test('every panel shows the fixtures’ answers', async () => {
       await assertPanelAnswers(async (sql) => (await analyst.query({ query: sql, format: 'JSONEachRow' })).json<Record<string, unknown>>());
     });
+
+    test('every alert rule’s query counts the fixtures’ firing rows: the silent-box rule fires', async () => {
+      await assertAlertRuleCounts(async (sql) => (await analyst.query({ query: sql, format: 'JSONEachRow' })).json<Record<string, unknown>>());
+    });
   });
 
   describe('its ClickHouse queries on chdb (a current release), with exactly the analyst role’s grants', () => {
@@ -138,8 +191,7 @@ describe('Grafana dashboard deploy/grafana/dashboards/sophon-pipeline.json', () 
       session = new Session(join(dir, 'data'));
       const client = chdbAsClient(session);
       await migrate({ client, database: DATABASE, logger });
-      for (const batch of insertBatches(historyEventRows())) await insertRows(client, `${DATABASE}.history_events`, batch);
-      for (const row of registrationRows()) await insertRows(client, `${DATABASE}.registrations`, [row]);
+      await insertFixtures(client);
       session.close();
 
       // chdb always runs as `default` and has no SQL user storage: give `default` the role's
@@ -173,10 +225,33 @@ describe('Grafana dashboard deploy/grafana/dashboards/sophon-pipeline.json', () 
       await assertPanelAnswers(async (sql) => selectRows(session, sql));
     });
 
+    test('every alert rule’s query counts the fixtures’ firing rows: the silent-box rule fires', async () => {
+      await assertAlertRuleCounts(async (sql) => selectRows(session, sql));
+    });
+
     test('a readonly = 1 user cannot set max_execution_time, which Grafana’s data source sends: grants.sql allows that one', () => {
       assert.throws(() => session.query('SET max_execution_time = 60'), /READONLY|readonly/);
       assert.match(readFileSync(`${ROOT}deploy/clickhouse/grants.sql`, 'utf8'), /max_execution_time CHANGEABLE_IN_READONLY;/);
     });
+  });
+
+  test('alert rules: one per device-health kind, on the analyst data source, firing above 0, thresholds documented, folder mounted', () => {
+    assert.deepEqual(alertRules.map((rule) => rule.labels?.['kind']).sort(), Object.keys(FIRING).sort());
+    const clickhouse = provisionedDataSources().filter((source) => source.type === CLICKHOUSE).map((source) => source.uid);
+    for (const rule of alertRules) {
+      const kind = rule.labels!['kind']!;
+      const [query, ...expressions] = rule.data;
+      assert.ok(query && clickhouse.includes(query.datasourceUid), `${rule.title}: queries ${query?.datasourceUid}`);
+      assert.equal(query.model.rawSql, `SELECT count() AS firing FROM v_device_health_alerts WHERE alert = '${kind}'`, rule.title);
+      assert.ok(expressions.every((entry) => entry.datasourceUid === '__expr__'), `${rule.title}: one query, then expressions`);
+      const condition = rule.data.find((entry) => entry.refId === rule.condition)?.model;
+      assert.deepEqual(condition?.conditions?.map((entry) => entry.evaluator), [{ type: 'gt', params: [0] }], `${rule.title}: fires above 0`);
+      assert.match(rule.annotations?.['description'] ?? '', /device_health_settings/, `${rule.title}: says where its threshold is`);
+      assert.equal(rule.annotations?.['__dashboardUid__'], readDashboard().uid);
+      assert.ok(panels.some((panel) => String(panel.id) === rule.annotations?.['__panelId__']), `${rule.title}: links a panel`);
+    }
+    const volumes = readCompose().services.grafana!.volumes ?? [];
+    assert.ok(volumes.includes('./deploy/grafana/provisioning/alerting:/etc/grafana/provisioning/alerting:ro'), 'compose mounts the alert rules');
   });
 
   test('Prometheus panels name only metrics and labels the services register', () => {
