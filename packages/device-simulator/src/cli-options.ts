@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { EVENT_PROFILES, type EventProfile } from './event-generator.js';
+import { FIRMWARES, type Firmware } from './fleet.js';
 import { MAX_BATCH } from './request-source.js';
 
 export interface SimulatorOptions {
@@ -13,6 +14,12 @@ export interface SimulatorOptions {
   events?: number;
   batch: number;
   profile: EventProfile;
+  /** Firmware of the fleet: each box gets one of these, dealt by the seed. */
+  formats: Firmware[];
+  /** Seconds between a box's status reports; 0: no reports. */
+  statusIntervalSeconds: number;
+  /** Boxes that go silent after their first status report. */
+  silentBoxes: number;
   concurrency: number;
   maxAttempts: number;
   retryCapMs: number;
@@ -31,6 +38,12 @@ export const USAGE = `sophon-simulate: simulates Sophon SE3 boxes posting Histor
                         how long to send (default 10 s), or how many events to send
   --batch N             events per upload, 1..100 (1: single events; more: history batches)
   --profile P           small (no pictures), full (all four pictures) or mixed (default)
+  --formats LIST        firmware of the fleet, comma-separated: V5R3C01, V2R2C01, V5R6C01, V6R2C01
+                        (default all four, one per box, dealt by the seed); events in each one's shape
+  --status-interval S   each box posts its status report to /DeviceStatus at once and every S
+                        seconds (default 30; 0: no reports). V6R2C01 boxes send theirs, others V5R3C01's
+  --silent-boxes N      N boxes (the last ones) go silent after their first status report: no more
+                        events or reports, as a box that died (default 0)
   --concurrency N       uploads in flight at most (default 8)
   --max-attempts N      attempts per upload on 503/429/connection errors (default 5)
   --retry-cap S         longest Retry-After honoured, seconds (default 30)
@@ -56,6 +69,9 @@ export function parseSimulatorArgs(args: string[]): SimulatorOptions | 'help' {
       events: { type: 'string' },
       batch: { type: 'string', default: '1' },
       profile: { type: 'string', default: 'mixed' },
+      formats: { type: 'string', default: FIRMWARES.join(',') },
+      'status-interval': { type: 'string', default: '30' },
+      'silent-boxes': { type: 'string', default: '0' },
       concurrency: { type: 'string', default: '8' },
       'max-attempts': { type: 'string', default: '5' },
       'retry-cap': { type: 'string', default: '30' },
@@ -77,6 +93,9 @@ export function parseSimulatorArgs(args: string[]): SimulatorOptions | 'help' {
   if (values.duration !== undefined && values.events !== undefined) throw new UsageError('--duration and --events exclude each other');
   const profile = values.profile as EventProfile;
   if (!EVENT_PROFILES.includes(profile)) throw new UsageError(`--profile must be one of ${EVENT_PROFILES.join(', ')}`);
+  const statusIntervalSeconds = nonNegative('--status-interval', values['status-interval']);
+  const silentBoxes = integer('--silent-boxes', values['silent-boxes'], 0, 100_000);
+  if (silentBoxes > 0 && statusIntervalSeconds === 0) throw new UsageError('--silent-boxes needs status reports: a box goes silent after its first one (--status-interval > 0)');
 
   return {
     url: url.href,
@@ -88,6 +107,9 @@ export function parseSimulatorArgs(args: string[]): SimulatorOptions | 'help' {
     events: values.events === undefined ? undefined : integer('--events', values.events, 1, Number.MAX_SAFE_INTEGER),
     batch: integer('--batch', values.batch, 1, MAX_BATCH),
     profile,
+    formats: firmwareList(values.formats),
+    statusIntervalSeconds,
+    silentBoxes,
     concurrency: integer('--concurrency', values.concurrency, 1, 10_000),
     maxAttempts: integer('--max-attempts', values['max-attempts'], 1, 1000),
     retryCapMs: positive('--retry-cap', values['retry-cap']) * 1000,
@@ -96,9 +118,23 @@ export function parseSimulatorArgs(args: string[]): SimulatorOptions | 'help' {
   };
 }
 
+function firmwareList(text: string): Firmware[] {
+  const names = text.split(',').map((name) => name.trim().toUpperCase()).filter(Boolean);
+  if (names.length === 0) throw new UsageError(`--formats must name at least one of ${FIRMWARES.join(', ')}`);
+  const unknown = names.filter((name) => !(FIRMWARES as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new UsageError(`--formats: unknown ${unknown.join(', ')} (known: ${FIRMWARES.join(', ')})`);
+  return [...new Set(names)] as Firmware[];
+}
+
 function integer(name: string, text: string, min: number, max: number): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`${name} must be an integer from ${min} to ${max}, got "${text}"`);
+  return value;
+}
+
+function nonNegative(name: string, text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0) throw new UsageError(`${name} must be a number of seconds, 0 or more, got "${text}"`);
   return value;
 }
 

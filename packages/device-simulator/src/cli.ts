@@ -1,12 +1,14 @@
 import { parseSimulatorArgs, UsageError, USAGE } from './cli-options.js';
 import { simulatedDevices } from './devices.js';
 import { createEventGenerator } from './event-generator.js';
+import { assignFirmware } from './fleet.js';
 import { createPicturePool } from './jpeg-pool.js';
 import { runLoad } from './load-engine.js';
 import type { Output } from './output.js';
 import { progressBar } from './progress.js';
 import { createRandom } from './random.js';
 import { DEFAULT_UPLOAD_PATH, deviceRequestSource } from './request-source.js';
+import { startStatusReports, type StatusSummary } from './status-schedule.js';
 import { formatSummary } from './summary.js';
 
 export interface SimulatorIo {
@@ -34,33 +36,56 @@ export async function runSimulatorCli(args: string[], io: SimulatorIo): Promise<
 
   let devices;
   try {
-    devices = simulatedDevices({ count: options.devices, tokens: options.tokens, token: options.token });
+    devices = assignFirmware(simulatedDevices({ count: options.devices, tokens: options.tokens, token: options.token }), options.formats, options.seed);
   } catch (error) {
     io.output.error((error as Error).message);
     return 2;
   }
+  if (options.silentBoxes >= devices.length) {
+    io.output.error(`--silent-boxes ${options.silentBoxes} leaves no box posting events (${devices.length} boxes)`);
+    return 2;
+  }
+  // The last boxes go silent: with --tokens, the bound boxes come first and keep posting.
+  const silent = devices.slice(devices.length - options.silentBoxes);
+  const posting = devices.slice(0, devices.length - options.silentBoxes);
   const url = new URL(options.url);
   const path = url.pathname === '/' ? DEFAULT_UPLOAD_PATH : `${url.pathname}${url.search}`;
   const random = createRandom(options.seed);
   const generator = createEventGenerator({ profile: options.profile, random, pictures: options.profile === 'small' ? undefined : createPicturePool(options.seed) });
-  const source = deviceRequestSource({ devices, generator, batch: options.batch, path });
+  const source = deviceRequestSource({ devices: posting, generator, batch: options.batch, path });
+  // A generator of its own, so the events of a --seed are the same with or without reports.
+  const status =
+    options.statusIntervalSeconds > 0
+      ? startStatusReports({
+          url: url.origin, devices, silent, intervalMs: options.statusIntervalSeconds * 1000, random: createRandom(options.seed + 1),
+          concurrency: options.concurrency, maxAttempts: options.maxAttempts, retryCapMs: options.retryCapMs, signal: io.signal,
+        })
+      : undefined;
+  // The fleet announces itself first: a silent box's only report is in before anyone's events.
+  await status?.firstRound;
 
   const bar = options.json ? undefined : progressBar(options, io.progressStream);
-  const result = await runLoad({
-    url: url.origin,
-    source,
-    concurrency: options.concurrency,
-    rate: options.rate,
-    durationMs: options.durationMs,
-    events: options.events,
-    maxAttempts: options.maxAttempts,
-    retryCapMs: options.retryCapMs,
-    signal: io.signal,
-    onProgress: bar?.update,
-  });
-  bar?.stop();
+  let result;
+  let statusReports: StatusSummary | undefined;
+  try {
+    result = await runLoad({
+      url: url.origin,
+      source,
+      concurrency: options.concurrency,
+      rate: options.rate,
+      durationMs: options.durationMs,
+      events: options.events,
+      maxAttempts: options.maxAttempts,
+      retryCapMs: options.retryCapMs,
+      signal: io.signal,
+      onProgress: bar?.update,
+    });
+  } finally {
+    bar?.stop();
+    statusReports = await status?.stop(); // the reports end with the events, whatever ended them
+  }
 
-  const context = { url: `${url.origin}${path}`, profile: options.profile, batch: options.batch, devices: devices.length };
+  const context = { url: `${url.origin}${path}`, profile: options.profile, batch: options.batch, devices: devices.length, formats: options.formats, statusReports };
   if (options.json) io.output.json({ ...context, rate: options.rate ?? 'max', concurrency: options.concurrency, ...result });
   else for (const line of formatSummary(result, context)) io.output.line(line);
   return result.eventsAccepted > 0 ? 0 : 1;

@@ -1,3 +1,5 @@
+import type { Firmware } from './fleet.js';
+
 /** One simulated box: its serial, the address it reports, and the token it posts with. */
 export interface SimulatedDevice {
   devSno: string;
@@ -7,6 +9,8 @@ export interface SimulatedDevice {
   deviceType: string;
   /** Sent as ?token=, the way a box (which can only be given a URL) does; undefined for an open gateway. */
   token: string | undefined;
+  /** The event and status report dialect it speaks (assignFirmware); absent: V5R3C01, the seed's. */
+  firmware?: Firmware;
 }
 
 const DEVICE_TYPES = ['0', '1', '3', '4'];

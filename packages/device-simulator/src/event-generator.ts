@@ -1,4 +1,5 @@
 import type { SimulatedDevice } from './devices.js';
+import { inFirmwareShape } from './firmware-events.js';
 import type { PicturePool } from './jpeg-pool.js';
 import type { Random } from './random.js';
 
@@ -25,7 +26,8 @@ const AGES = ['child', 'juvenile', 'youth', 'middle-aged', 'aged'];
 const FEATURE_LENGTH = 512;
 
 /**
- * Events with the variety real boxes produce: every person type, want_action 0/1001/1002,
+ * Events in the dialect of each box's firmware (`device.firmware`, V5R3C01 when absent), with the
+ * variety real boxes produce: every person type, want_action 0/1001/1002,
  * fiqa_result true/false/absent, attribute detection on (age, gender, glasses, box and a
  * 512-number feature) or off (no info, or empty attributes), and pictures by profile.
  */
@@ -66,7 +68,7 @@ export function createEventGenerator(options: { profile: EventProfile; random: R
         },
       };
       addPictures(event, pictureSet(profile, random), pictures, random);
-      return event;
+      return inFirmwareShape(event, device, random);
     },
   };
 }

@@ -28,8 +28,7 @@ export function deviceRequestSource(options: { devices: SimulatedDevice[]; gener
   const { devices, generator, batch } = options;
   if (devices.length === 0) throw new Error('no devices to simulate');
   if (!Number.isInteger(batch) || batch < 1 || batch > MAX_BATCH) throw new RangeError(`batch must be 1..${MAX_BATCH}, got ${batch}`);
-  const basePath = options.path ?? DEFAULT_UPLOAD_PATH;
-  const paths = devices.map((device) => (device.token === undefined ? basePath : `${basePath}${basePath.includes('?') ? '&' : '?'}token=${encodeURIComponent(device.token)}`));
+  const paths = devices.map((device) => devicePath(options.path ?? DEFAULT_UPLOAD_PATH, device));
   let turn = 0;
   return {
     eventsPerUpload: batch,
@@ -40,6 +39,11 @@ export function deviceRequestSource(options: { devices: SimulatedDevice[]; gener
       return { path: paths[index]!, body: Buffer.from(JSON.stringify(batch === 1 ? events[0] : events)), events: batch, batch: batch > 1 };
     },
   };
+}
+
+/** `basePath` with the device's token as ?token=, the way a box (which can only be given a URL) sends it. */
+export function devicePath(basePath: string, device: SimulatedDevice): string {
+  return device.token === undefined ? basePath : `${basePath}${basePath.includes('?') ? '&' : '?'}token=${encodeURIComponent(device.token)}`;
 }
 
 /**

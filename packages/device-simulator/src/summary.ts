@@ -1,7 +1,9 @@
 import type { LoadResult } from './load-engine.js';
+import type { StatusSummary } from './status-schedule.js';
 
 /** The end-of-run report, for people. */
-export function formatSummary(result: LoadResult, context: { url: string; profile: string; batch: number; devices: number }): string[] {
+export function formatSummary(result: LoadResult, context: { url: string; profile: string; batch: number; devices: number; formats?: readonly string[]; statusReports?: StatusSummary }): string[] {
+  const status = context.statusReports;
   const { latencyMs: latency } = result;
   const byStatus = (table: Record<string, number>) =>
     Object.keys(table).length === 0
@@ -11,7 +13,8 @@ export function formatSummary(result: LoadResult, context: { url: string; profil
           .map(([status, n]) => `${status}: ${n}`)
           .join(', ');
   return [
-    `target      ${context.url} (${context.devices} devices, profile ${context.profile}, ${context.batch} event(s) per upload)`,
+    `target      ${context.url} (${context.devices} devices, profile ${context.profile}, ${context.batch} event(s) per upload)` +
+      (context.formats ? `, firmware ${context.formats.join('/')}` : ''),
     `duration    ${(result.elapsedMs / 1000).toFixed(1)} s`,
     `sent        ${result.eventsSent} events in ${result.requests} uploads (${result.attempts} HTTP requests, ${(result.bytesSent / 1e6).toFixed(1)} MB)`,
     `accepted    ${result.eventsAccepted} events`,
@@ -21,5 +24,11 @@ export function formatSummary(result: LoadResult, context: { url: string; profil
     `answers     ${byStatus(result.statuses)}`,
     `throughput  ${result.eventsPerSecond.toFixed(1)} events/s, ${result.requestsPerSecond.toFixed(1)} uploads/s, ${result.megabytesPerSecond.toFixed(2)} MB/s`,
     `latency     p50 ${latency.p50.toFixed(1)} ms, p95 ${latency.p95.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms, max ${latency.max.toFixed(1)} ms (${latency.count} accepted uploads)`,
+    ...(status
+      ? [
+          `status      ${status.sent} reports in ${status.rounds} round(s): ${status.accepted} accepted, ${status.rejected} rejected, ${status.lost} lost` +
+            (status.silentBoxes.length > 0 ? `; silent after their first report: ${status.silentBoxes.join(', ')}` : ''),
+        ]
+      : []),
   ];
 }
