@@ -28,6 +28,18 @@ export interface ClickHouseConnectionSettings {
   application?: string;
 }
 
+/** The connection settings of a service from its clickhouseEnv variables. */
+export function clickhouseConnection(config: { [K in keyof typeof clickhouseEnv]: K extends 'CLICKHOUSE_REQUEST_TIMEOUT_MS' ? number : string }, application: string): ClickHouseConnectionSettings {
+  return {
+    url: config.CLICKHOUSE_URL,
+    username: config.CLICKHOUSE_USER,
+    password: config.CLICKHOUSE_PASSWORD,
+    database: config.CLICKHOUSE_DATABASE,
+    requestTimeoutMs: config.CLICKHOUSE_REQUEST_TIMEOUT_MS,
+    application,
+  };
+}
+
 /**
  * The one place a @clickhouse/client is made. It sends no settings with requests on its own:
  * a readonly=1 user (the analyst) is refused any setting, and 18.16 knows few of them.

@@ -1,4 +1,4 @@
-export { checkClickHouseReady, clickhouseEnv, createClickHouseClient, type ClickHouseClient, type ClickHouseConnectionSettings } from './client.js';
+export { checkClickHouseReady, clickhouseConnection, clickhouseEnv, createClickHouseClient, type ClickHouseClient, type ClickHouseConnectionSettings } from './client.js';
 export { insertJsonLines, insertRows, type TableRef } from './insert.js';
 export { clickhouseErrorCode, describeClickHouseError, isRowDataError } from './errors.js';
 export { insertIsolatingRefusedRows, type RefusedRow } from './refused-rows.js';

@@ -1,4 +1,5 @@
 import { consumerEnv, env, kafkaEnv, loggingEnv, opsEnv, z } from '@sophon/config';
+import type { ConsumerSettings } from '@sophon/kafka';
 
 /** The environment every consumer service reads; services spread it into their own schema. */
 export const consumerServiceEnv = (defaults: { opsPort: number }) => ({
@@ -11,3 +12,16 @@ export const consumerServiceEnv = (defaults: { opsPort: number }) => ({
 });
 
 export type ConsumerServiceConfig = z.infer<z.ZodObject<ReturnType<typeof consumerServiceEnv>>>;
+
+/** The consumer runner's settings from that environment (a service's second runner reads them the same way). */
+export function consumerSettings(config: ConsumerServiceConfig): ConsumerSettings {
+  return {
+    sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
+    heartbeatIntervalMs: config.CONSUMER_HEARTBEAT_INTERVAL_MS,
+    maxWaitTimeMs: config.CONSUMER_MAX_WAIT_MS,
+    maxBytesPerPartition: config.KAFKA_MAX_MESSAGE_BYTES,
+    partitionsConsumedConcurrently: config.CONSUMER_PARTITIONS_CONCURRENTLY,
+    retry: { initialMs: config.CONSUMER_RETRY_INITIAL_MS, maxMs: config.CONSUMER_RETRY_MAX_MS },
+    fromBeginning: config.CONSUMER_FROM_BEGINNING,
+  };
+}

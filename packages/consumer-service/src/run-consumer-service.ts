@@ -12,7 +12,7 @@ import {
 import { createShutdown, retry, type Shutdown } from '@sophon/lifecycle';
 import type { Logger } from '@sophon/logger';
 import { createMetricsRegistry, startOpsServer, type ReadinessCheck, type Registry } from '@sophon/ops-http';
-import type { ConsumerServiceConfig } from './consumer-service-env.js';
+import { consumerSettings, type ConsumerServiceConfig } from './consumer-service-env.js';
 
 /** What a consumer service adds to the skeleton: what it reads and where it stores it. */
 export interface ConsumerServiceParts {
@@ -57,15 +57,7 @@ export async function runConsumerService(
     deadLetter: { producer: deadLetterProducer, topic: config.KAFKA_TOPIC_DEAD_LETTER },
     metrics: createConsumerMetrics(registry),
     logger,
-    settings: {
-      sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
-      heartbeatIntervalMs: config.CONSUMER_HEARTBEAT_INTERVAL_MS,
-      maxWaitTimeMs: config.CONSUMER_MAX_WAIT_MS,
-      maxBytesPerPartition: config.KAFKA_MAX_MESSAGE_BYTES,
-      partitionsConsumedConcurrently: config.CONSUMER_PARTITIONS_CONCURRENTLY,
-      retry: { initialMs: config.CONSUMER_RETRY_INITIAL_MS, maxMs: config.CONSUMER_RETRY_MAX_MS },
-      fromBeginning: config.CONSUMER_FROM_BEGINNING,
-    },
+    settings: consumerSettings(config),
   });
 
   const ops: Server = await startOpsServer({

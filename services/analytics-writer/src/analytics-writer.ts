@@ -1,4 +1,4 @@
-import { checkClickHouseReady, createClickHouseClient, migrate } from '@sophon/clickhouse';
+import { checkClickHouseReady, clickhouseConnection, createClickHouseClient, migrate } from '@sophon/clickhouse';
 import { retry } from '@sophon/lifecycle';
 import type { Logger } from '@sophon/logger';
 import { runConsumerService, type RunningConsumerService } from '@sophon/consumer-service';
@@ -10,16 +10,8 @@ import { createTopicDispatchSink } from './topic-dispatch-sink.js';
 /** history-events and device-status -> ClickHouse, as a consumer service. */
 export function startAnalyticsWriter(config: AnalyticsWriterConfig, logger: Logger): Promise<RunningConsumerService> {
   return runConsumerService('analytics-writer', config, logger, async ({ registry }) => {
-    const client = createClickHouseClient(
-      {
-        url: config.CLICKHOUSE_URL,
-        username: config.CLICKHOUSE_USER,
-        password: config.CLICKHOUSE_PASSWORD,
-        requestTimeoutMs: config.CLICKHOUSE_REQUEST_TIMEOUT_MS,
-        application: 'analytics-writer',
-      },
-      logger,
-    );
+    // No default database: with ANALYTICS_MIGRATE_ON_START the migrations create it.
+    const client = createClickHouseClient({ ...clickhouseConnection(config, 'analytics-writer'), database: undefined }, logger);
     if (config.ANALYTICS_MIGRATE_ON_START) await migrateWhenReachable(client, config.CLICKHOUSE_DATABASE, logger);
     const historySink = createHistoryEventSink({
       client,

@@ -1,5 +1,5 @@
-import { checkClickHouseReady, createClickHouseClient } from '@sophon/clickhouse';
-import { runConsumerService, type RunningConsumerService } from '@sophon/consumer-service';
+import { checkClickHouseReady, clickhouseConnection, createClickHouseClient } from '@sophon/clickhouse';
+import { consumerSettings, runConsumerService, type RunningConsumerService } from '@sophon/consumer-service';
 import { createConsumerMetrics, createConsumerRunner, createDurableProducer, createKafkaClient, type ConsumerMetrics, type ConsumerRunner } from '@sophon/kafka';
 import { retry } from '@sophon/lifecycle';
 import type { Logger } from '@sophon/logger';
@@ -44,17 +44,7 @@ export async function startDeviceSync(config: DeviceSyncConfig, logger: Logger):
 
   const running = await runConsumerService(SERVICE, config, logger, ({ registry }) => {
     serviceRegistry = registry;
-    const clickhouse = createClickHouseClient(
-      {
-        url: config.CLICKHOUSE_URL,
-        username: config.CLICKHOUSE_USER,
-        password: config.CLICKHOUSE_PASSWORD,
-        database: config.CLICKHOUSE_DATABASE,
-        requestTimeoutMs: config.CLICKHOUSE_REQUEST_TIMEOUT_MS,
-        application: SERVICE,
-      },
-      logger,
-    );
+    const clickhouse = createClickHouseClient(clickhouseConnection(config, SERVICE), logger);
     const pictures = createPictureStore({ ...objectStoreSettings(config), bucket: config.S3_BUCKET, maxBytes: config.DEVICE_SYNC_MAX_PICTURE_BYTES });
     kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-${SERVICE}-retry` }, logger);
     producer = createDurableProducer(kafka, logger, { publishTimeoutMs: config.DEVICE_SYNC_PUBLISH_TIMEOUT_MS, registry, name: 'face-registrations-retry' });
@@ -107,15 +97,8 @@ export async function startDeviceSync(config: DeviceSyncConfig, logger: Logger):
     deadLetter: { producer: producer!, topic: config.KAFKA_TOPIC_DEAD_LETTER },
     metrics: sharedConsumerMetrics(serviceRegistry!),
     logger: logger.child({ consumer: 'retry' }),
-    settings: {
-      sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
-      heartbeatIntervalMs: config.CONSUMER_HEARTBEAT_INTERVAL_MS,
-      maxWaitTimeMs: config.CONSUMER_MAX_WAIT_MS,
-      maxBytesPerPartition: config.KAFKA_MAX_MESSAGE_BYTES,
-      partitionsConsumedConcurrently: config.CONSUMER_PARTITIONS_CONCURRENTLY,
-      retry: { initialMs: config.CONSUMER_RETRY_INITIAL_MS, maxMs: config.CONSUMER_RETRY_MAX_MS },
-      fromBeginning: true,
-    },
+    // From the beginning whatever CONSUMER_FROM_BEGINNING says: a parked delivery is never skipped.
+    settings: { ...consumerSettings(config), fromBeginning: true },
   });
   const runner = retryRunner;
   // As the skeleton does for its own runner: Kafka may not be up yet; keep trying until stopped.

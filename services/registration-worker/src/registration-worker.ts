@@ -1,4 +1,4 @@
-import { checkClickHouseReady, createClickHouseClient } from '@sophon/clickhouse';
+import { checkClickHouseReady, clickhouseConnection, createClickHouseClient } from '@sophon/clickhouse';
 import { runConsumerService, type RunningConsumerService } from '@sophon/consumer-service';
 import { HEADERS } from '@sophon/event-contract';
 import { createDurableProducer, createKafkaClient, type ConsumedMessage } from '@sophon/kafka';
@@ -17,17 +17,7 @@ export const asksForRegistration = (message: ConsumedMessage): boolean => REGIST
 /** Composes the worker and starts consuming; `shutdown.stop()` leaves the group and closes its clients. */
 export function startRegistrationWorker(config: RegistrationWorkerConfig, logger: Logger): Promise<RunningConsumerService> {
   return runConsumerService(SERVICE, config, logger, ({ registry }) => {
-    const clickhouse = createClickHouseClient(
-      {
-        url: config.CLICKHOUSE_URL,
-        username: config.CLICKHOUSE_USER,
-        password: config.CLICKHOUSE_PASSWORD,
-        database: config.CLICKHOUSE_DATABASE,
-        requestTimeoutMs: config.CLICKHOUSE_REQUEST_TIMEOUT_MS,
-        application: SERVICE,
-      },
-      logger,
-    );
+    const clickhouse = createClickHouseClient(clickhouseConnection(config, SERVICE), logger);
     const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-${SERVICE}-commands` }, logger);
     // Not connected here: the first publish connects (and reconnects after an outage), so a
     // Kafka that is down at start-up delays the first batch, not the start.
