@@ -86,7 +86,11 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
         }
         // The raw bytes are not needed any more: let them go now, not after a publish that may wait for Kafka.
         req.body = undefined;
-        const answer = await route.handle.upload(body, context);
+        // Nor the parsed body here: an async function keeps its locals across an await (measured: the
+        // base64 text of every stalled request stayed alive, 4/3 of its pictures, uncounted by the gate).
+        const answering = route.handle.upload(body, context);
+        body = undefined;
+        const answer = await answering;
         sendJson(res, answer.status, answer.body);
       },
     );
