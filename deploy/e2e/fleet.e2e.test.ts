@@ -1,6 +1,7 @@
 /**
  * A fleet on the local stack (deploy/local/stack.ts, every service a process of its own):
- * - issue 9: both status-report formats posted at the gateway become the device registry in
+ * - issue 9: an event of every firmware format lands in history_events with its source format
+ *   and normalised score; both status-report formats posted at the gateway become the device registry in
  *   ClickHouse, and a box that stops reporting is alerted as silent once past the threshold;
  * - issue 10: the registration loop, from a want_action event posted at the gateway to a person
  *   on a stand-in box, exactly once across a replay, never for what the worker refused.
@@ -56,6 +57,47 @@ async function post(path: string, body: unknown): Promise<any> {
   assert.equal(response.status, 200, JSON.stringify(answer));
   return answer.data;
 }
+
+describe('events of every firmware format', () => {
+  // The vendors' examples, with a real picture where they show a placeholder, from boxes of their own.
+  const PICTURE_FIELDS = /^(reg_pic|spot_pic|ir_pic|recognize_face|reg_image|spot_image|ir_image|recognize_face_image)$/;
+  const withPictures = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(withPictures);
+    if (value === null || typeof value !== 'object') return value;
+    return Object.fromEntries(
+      Object.entries(value).map(([key, field]) => [key, PICTURE_FIELDS.test(key) && typeof field === 'string' && field !== '' ? tinyImage('jpeg', 300).toString('base64') : withPictures(field)]),
+    );
+  };
+
+  test('V5R3C01, V2R2C01, V5R6C01 and V6R2C01 events land in history_events with their format and a 0–1 score', async () => {
+    const v2r2 = withPictures(example('V2R2C01-history-event')) as Record<string, any>;
+    v2r2.ext_data = { ...v2r2.ext_data, dev_sno: 'BOX-FLEET-V2R2' };
+    const sent = {
+      V5R3C01: sampleHistoryEvent({ ext_data: { dev_sno: 'BOX-FLEET-V5R3', ep_id: 'BOX-FLEET-V5R3__192.168.1.101' } }),
+      V2R2C01: v2r2,
+      V5R6C01: { ...(withPictures(example('V5R6C01-history-event')) as object), dev_sno: 'BOX-FLEET-V5R6' },
+      V6R2C01: { ...(withPictures(example('V6R2C01-history-event')) as object), mq_license_key: 'BOX-FLEET-V6R2' },
+    };
+    const ids: Record<string, string> = {};
+    for (const [format, body] of Object.entries(sent)) {
+      const answer = await post('/EventServer/api/HistoryEvent', body);
+      assert.equal(answer.status, 'accepted', `${format}: ${JSON.stringify(answer)}`);
+      ids[format] = answer.event_id;
+    }
+    const inList = Object.values(ids).map((id) => `'${id}'`).join(', ');
+    await until(async () => (await select(`SELECT event_id FROM history_events FINAL WHERE event_id IN (${inList})`)).length === 4, 'a row per format');
+    const rows = await select<{ event_id: string; source_format: string; score: number; score_normalised: number; dev_sno: string }>(
+      `SELECT event_id, source_format, score, score_normalised, dev_sno FROM history_events FINAL WHERE event_id IN (${inList})`,
+    );
+    for (const [format, id] of Object.entries(ids)) {
+      const row = rows.find((r) => r.event_id === id)!;
+      assert.equal(row.source_format, format);
+      assert.ok(row.score_normalised >= 0 && row.score_normalised <= 1, `${format}: ${row.score_normalised}`);
+      assert.equal(row.score_normalised, row.score > 1 ? row.score / 100 : row.score, format);
+    }
+    assert.equal(rows.find((r) => r.event_id === ids['V6R2C01'])!.score, 94.8, 'the score as the box sent it');
+  });
+});
 
 describe('status reports: the device registry and silent boxes', () => {
   const reports: Record<string, string> = {};
