@@ -1,4 +1,5 @@
 import { after, before } from 'node:test';
+import { sampleHistoryEvent } from '@sophon/event-contract/testing';
 import { createLogger } from '@sophon/logger';
 import { pipelineTopicPartitions, startKafka, startTopicReader, type KafkaServer, type TopicReader } from '@sophon/test-kit';
 import { loadGatewayConfig } from '../src/config.js';
@@ -67,4 +68,13 @@ export function gatewayTestBed(options: { gatewayEnv?: Record<string, string>; r
     await bed.kafka?.close();
   });
   return bed;
+}
+
+/** A valid event from box `devSno` (with its ep_id); `identity` tells events apart. */
+export function eventFrom(devSno: string, identity: string): any {
+  const event = structuredClone(sampleHistoryEvent()) as any;
+  event.identity_id = identity;
+  event.ext_data.dev_sno = devSno;
+  event.ext_data.ep_id = `${devSno}__192.168.1.101`;
+  return event;
 }

@@ -2,19 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { decodeHistoryEventMessage, DEFAULT_TOPICS } from '@sophon/event-contract';
 import { sampleHistoryEvent, tinyImage } from '@sophon/event-contract/testing';
-import { gatewayTestBed, post, TOKENS } from './harness.js';
+import { eventFrom, gatewayTestBed, post, TOKENS } from './harness.js';
 
 /** Issue 8: what a box hears for invalid events, twin faces, oversized records and unusual bodies. */
 const ROUTE = '/EventServer/api/HistoryEvent';
 const bed = gatewayTestBed({ readTopics: [DEFAULT_TOPICS.historyEvents, DEFAULT_TOPICS.quarantine] });
-
-function eventFrom(identity: string): any {
-  const event = structuredClone(sampleHistoryEvent()) as any;
-  event.identity_id = identity;
-  event.ext_data.dev_sno = 'BOX-A';
-  event.ext_data.ep_id = 'BOX-A__192.168.1.101';
-  return event;
-}
 
 const quarantineRecord = (marker: string) =>
   bed.reader.waitFor((all) => {
@@ -24,7 +16,7 @@ const quarantineRecord = (marker: string) =>
 
 describe('an invalid event, once quarantined, is answered 2xx (a box re-sends anything else forever)', () => {
   test('a lone invalid event: 200 "quarantined" with its errors, and it is in quarantine', async () => {
-    const bad = eventFrom('lone-invalid');
+    const bad = eventFrom('BOX-A', 'lone-invalid');
     bad.score = 'high';
     const answer = await post(bed.gateway.url + ROUTE, bad, { token: TOKENS.boxA });
     assert.equal(answer.status, 200, answer.text);
@@ -35,7 +27,7 @@ describe('an invalid event, once quarantined, is answered 2xx (a box re-sends an
   });
 
   test('with ?strict=1 the same event is a 400, and still quarantined', async () => {
-    const bad = eventFrom('strict-invalid');
+    const bad = eventFrom('BOX-A', 'strict-invalid');
     bad.score = 'high';
     const answer = await post(`${bed.gateway.url}${ROUTE}?strict=1`, bad, { token: TOKENS.boxA });
     assert.equal(answer.status, 400, answer.text);
@@ -44,7 +36,7 @@ describe('an invalid event, once quarantined, is answered 2xx (a box re-sends an
   });
 
   test('an all-invalid batch: 200 with every event "quarantined"; 400 with ?strict=1', async () => {
-    const batch = [eventFrom('all-bad-1'), eventFrom('all-bad-2')];
+    const batch = [eventFrom('BOX-A', 'all-bad-1'), eventFrom('BOX-A', 'all-bad-2')];
     for (const event of batch) event.timestamp = 'yesterday';
     const answer = await post(bed.gateway.url + ROUTE, batch, { token: TOKENS.boxA });
     assert.equal(answer.status, 200, answer.text);
@@ -69,7 +61,7 @@ describe('an invalid event, once quarantined, is answered 2xx (a box re-sends an
   });
 
   test('150 000 bad feature values: quarantined with 100 errors and a count, not a 500', async () => {
-    const bad = eventFrom('feature-flood');
+    const bad = eventFrom('BOX-A', 'feature-flood');
     bad.ext_data.info = { feature: Array.from({ length: 150_000 }, () => 'x') };
     const answer = await post(bed.gateway.url + ROUTE, bad, { token: TOKENS.boxA });
     assert.equal(answer.status, 200, answer.text.slice(0, 500));
@@ -84,7 +76,7 @@ describe('an invalid event, once quarantined, is answered 2xx (a box re-sends an
 describe('event ids', () => {
   test('twin faces of one frame (no crop, no box, one identity) get different ids, stable when the box re-sends', async () => {
     const twin = () => {
-      const event = eventFrom('twin');
+      const event = eventFrom('BOX-A', 'twin');
       delete event.ext_data.recognize_face;
       delete event.ext_data.info;
       return event;
@@ -101,7 +93,7 @@ describe('event ids', () => {
 
 describe('records Kafka would refuse', () => {
   test('an event too large for history-events is a 413 naming the topic and its limit; nothing is stored', async () => {
-    const huge = eventFrom('too-large-for-the-topic');
+    const huge = eventFrom('BOX-A', 'too-large-for-the-topic');
     huge.ext_data.notes = 'n'.repeat(3 * 1024 * 1024);
     const answer = await post(bed.gateway.url + ROUTE, huge, { token: TOKENS.boxA });
     assert.equal(answer.status, 413, answer.text);
@@ -118,7 +110,7 @@ describe('multipart/form-data', () => {
   const file = (base64: string, name: string) => new Blob([Buffer.from(base64, 'base64')], { type: 'image/jpeg' }) as unknown as string;
 
   test('a whole-event part with picture parts beside it: the pictures are merged in, whatever their layout', async () => {
-    const event = eventFrom('multipart-merged');
+    const event = eventFrom('BOX-A', 'multipart-merged');
     const { reg_pic } = event;
     const { spot_pic, ir_pic, recognize_face } = event.ext_data;
     const viaJson = await post(bed.gateway.url + ROUTE, event, { token: TOKENS.boxA });
@@ -146,7 +138,7 @@ describe('multipart/form-data', () => {
   });
 
   test('a picture part for a picture the JSON already has is a 400 naming the field', async () => {
-    const event = eventFrom('multipart-conflict');
+    const event = eventFrom('BOX-A', 'multipart-conflict');
     const form = new FormData();
     form.set('event', JSON.stringify(event));
     form.set('spot_pic', file(tinyImage('jpeg', 300).toString('base64'), 'spot.jpg'), 'spot.jpg');
@@ -158,7 +150,7 @@ describe('multipart/form-data', () => {
 
   test('picture parts beside a batch cannot be placed: 400', async () => {
     const form = new FormData();
-    form.set('events', JSON.stringify([eventFrom('multipart-batch')]));
+    form.set('events', JSON.stringify([eventFrom('BOX-A', 'multipart-batch')]));
     form.set('reg_pic', file(tinyImage('jpeg', 300).toString('base64'), 'reg.jpg'), 'reg.jpg');
     const answer = await postForm(form);
     assert.equal(answer.status, 400, answer.text);
@@ -166,7 +158,7 @@ describe('multipart/form-data', () => {
   });
 
   test('one field per key with ext_data as JSON and a picture part for a field it already has: 400', async () => {
-    const event = eventFrom('multipart-fields-conflict');
+    const event = eventFrom('BOX-A', 'multipart-fields-conflict');
     const form = new FormData();
     for (const key of ['identity_id', 'identity_name', 'group_name', 'timestamp', 'score']) form.set(key, String(event[key]));
     form.set('ext_data', JSON.stringify(event.ext_data));

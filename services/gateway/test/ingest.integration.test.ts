@@ -4,19 +4,10 @@ import { describe, test } from 'node:test';
 import { decodeHistoryEventMessage, DEFAULT_TOPICS } from '@sophon/event-contract';
 import { sampleHistoryEvent, tinyImage } from '@sophon/event-contract/testing';
 import { fetchMetrics } from '@sophon/test-kit';
-import { gatewayTestBed, post, TOKENS } from './harness.js';
+import { eventFrom, gatewayTestBed, post, TOKENS } from './harness.js';
 
 const ROUTE = '/EventServer/api/HistoryEvent';
 const bed = gatewayTestBed({ readTopics: [DEFAULT_TOPICS.historyEvents, DEFAULT_TOPICS.eventImages, DEFAULT_TOPICS.quarantine] });
-
-/** A valid event from box BOX-A; `identity` tells events apart. */
-function eventFrom(devSno: string, identity: string) {
-  const event = structuredClone(sampleHistoryEvent()) as any;
-  event.identity_id = identity;
-  event.ext_data.dev_sno = devSno;
-  event.ext_data.ep_id = `${devSno}__192.168.1.101`;
-  return event;
-}
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { decodeHistoryEventMessage, DEFAULT_TOPICS } from '@sophon/event-contract';
-import { sampleHistoryEvent } from '@sophon/event-contract/testing';
 import { createKafkaClient, readTopicToEnd, type ConsumedMessage } from '@sophon/kafka';
 import { createLogger } from '@sophon/logger';
 import { KAFKA_API_KEYS, KAFKA_ERROR_CODES } from '@sophon/test-kit';
-import { gatewayTestBed, post, TOKENS } from './harness.js';
+import { eventFrom, gatewayTestBed, post, TOKENS } from './harness.js';
 
 /**
  * "A 2xx is never a lie", under the mock broker's own faults: each scenario posts events with
@@ -17,17 +16,9 @@ const ROUTE = '/EventServer/api/HistoryEvent';
 const REQUEST_TIMEOUT_MS = 2_000;
 const bed = gatewayTestBed({ gatewayEnv: { KAFKA_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS), GATEWAY_PUBLISH_TIMEOUT_MS: '8000' } });
 
-function event(identity: string) {
-  const e = structuredClone(sampleHistoryEvent()) as any;
-  e.identity_id = identity;
-  e.ext_data.dev_sno = 'BOX-A';
-  e.ext_data.ep_id = 'BOX-A__192.168.1.101';
-  return e;
-}
-
 /** Posts one event; returns its event id when the gateway acknowledged it. */
 async function postEvent(identity: string): Promise<{ status: number; eventId?: string }> {
-  const answer = await post(bed.gateway.url + ROUTE, event(identity), { token: TOKENS.boxA });
+  const answer = await post(bed.gateway.url + ROUTE, eventFrom('BOX-A', identity), { token: TOKENS.boxA });
   return { status: answer.status, eventId: answer.status === 200 ? answer.json.data.event_id : undefined };
 }
 

@@ -1,24 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { sampleHistoryEvent } from '@sophon/event-contract/testing';
-import { gatewayTestBed, post, TOKENS } from './harness.js';
+import { eventFrom, gatewayTestBed, post, TOKENS } from './harness.js';
 
 const ROUTE = '/EventServer/api/HistoryEvent';
 const bed = gatewayTestBed({ gatewayEnv: { GATEWAY_PUBLISH_TIMEOUT_MS: '2000', GATEWAY_RETRY_AFTER_SECONDS: '7' } });
 
-function event(identity: string) {
-  const e = structuredClone(sampleHistoryEvent()) as any;
-  e.identity_id = identity;
-  e.ext_data.dev_sno = 'BOX-A';
-  e.ext_data.ep_id = 'BOX-A__192.168.1.101';
-  return e;
-}
-
 test('with the broker gone the device hears 503 with Retry-After, never 2xx; service resumes when it is back', async () => {
-  assert.equal((await post(bed.gateway.url + ROUTE, event('before'), { token: TOKENS.boxA })).status, 200);
+  assert.equal((await post(bed.gateway.url + ROUTE, eventFrom('BOX-A', 'before'), { token: TOKENS.boxA })).status, 200);
 
   await bed.kafka.stop();
-  const refused = await post(bed.gateway.url + ROUTE, [event('during-1'), event('during-2')], { token: TOKENS.boxA });
+  const refused = await post(bed.gateway.url + ROUTE, [eventFrom('BOX-A', 'during-1'), eventFrom('BOX-A', 'during-2')], { token: TOKENS.boxA });
   assert.equal(refused.status, 503, refused.text);
   assert.equal(refused.headers.get('retry-after'), '7');
   assert.equal(refused.json.error.status, 'UNAVAILABLE');
@@ -32,7 +23,7 @@ test('with the broker gone the device hears 503 with Retry-After, never 2xx; ser
   // A device retries later; within a few retries the gateway has reconnected.
   let status = 0;
   for (let attempt = 0; attempt < 20 && status !== 200; attempt++) {
-    status = (await post(bed.gateway.url + ROUTE, event('after'), { token: TOKENS.boxA })).status;
+    status = (await post(bed.gateway.url + ROUTE, eventFrom('BOX-A', 'after'), { token: TOKENS.boxA })).status;
     if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 500));
   }
   assert.equal(status, 200);
