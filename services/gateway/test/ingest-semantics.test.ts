@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { decodeHistoryEventMessage, DEFAULT_TOPICS } from '@sophon/event-contract';
-import { sampleHistoryEvent, tinyImage } from '@sophon/event-contract/testing';
+import { tinyImage } from '@sophon/event-contract/testing';
 import { eventFrom, gatewayTestBed, post, TOKENS } from './harness.js';
 
 /** Issue 8: what a box hears for invalid events, twin faces, oversized records and unusual bodies. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { decodeHistoryEventMessage, DEFAULT_TOPICS } from '@sophon/event-contract';
-import { sampleHistoryEvent, tinyImage } from '@sophon/event-contract/testing';
+import { tinyImage } from '@sophon/event-contract/testing';
 import { fetchMetrics } from '@sophon/test-kit';
 import { eventFrom, gatewayTestBed, post, TOKENS } from './harness.js';
 
