@@ -28,13 +28,14 @@ export async function startService(name: string, env: Record<string, string>, op
   return benchProcess(child);
 }
 
-/** A script of ours that prints `<TAG> <value>` once it serves; resolves with the value. */
-export async function startScript(entry: string, tag: string, env: Record<string, string> = {}): Promise<BenchProcess & { value: string }> {
+/** A script of ours that prints `<TAG> <value>` once it serves (or has its result); resolves with the value. */
+export async function startScript(entry: string, tag: string, env: Record<string, string> = {}, options: { timeoutMs?: number } = {}): Promise<BenchProcess & { value: string }> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
   const child = spawnEntry(entry, { env, stdio: ['pipe', 'pipe', 'ignore'] });
   const lines = createInterface({ input: child.stdout! });
   try {
     const value = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${entry} did not start within 30 s`)), 30_000);
+      const timer = setTimeout(() => reject(new Error(`${entry} did not print "${tag}" within ${timeoutMs / 1000} s`)), timeoutMs);
       lines.on('line', (line) => {
         if (!line.startsWith(`${tag} `)) return;
         clearTimeout(timer);

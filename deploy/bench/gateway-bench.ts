@@ -9,11 +9,14 @@ import { runLoad, type LoadResult, type RequestSource } from '@sophon/device-sim
 import type { LocalStack } from '../local/stack.js';
 import { freezeProcess, startScript } from './child-processes.js';
 import { childPid, startPhase } from './process-stats.js';
+import type { PublishCeilingResult } from './kafka-publish-ceiling.js';
 import { formatMiB, phaseMs, type BenchSettings } from './settings.js';
 import { pooledUploads } from './uploads.js';
 
 const CONCURRENCY = 16;
-const TARGETS = { full: 0.6, small: 0.35, p99AtHalfRateMs: 100 };
+const TARGETS = { bareNode: { full: 0.45, small: 0.35 }, publishCeiling: 0.7, p99AtHalfRateMs: 100 };
+/** The pooled uploads of each profile, made alike (same generator and seed) here and in the publish ceiling's process. */
+const POOLS = { small: { size: 4000, quickSize: 4000, seed: 1 }, full: { size: 300, quickSize: 40, seed: 2 } } as const;
 
 interface Measured {
   load: LoadResult;
@@ -26,9 +29,10 @@ export async function benchmarkGateway(stack: LocalStack, settings: BenchSetting
   const { output, recorder } = settings;
   const gatewayPid = childPid('services/gateway/src/main.ts');
   const kafkaPid = childPid('mock-kafka-');
+  const poolSize = (profile: 'small' | 'full') => (settings.quick ? POOLS[profile].quickSize : POOLS[profile].size);
   const uploads = {
-    small: pooledUploads({ profile: 'small', size: 4000, token: stack.token }),
-    full: pooledUploads({ profile: 'full', size: settings.quick ? 40 : 300, token: stack.token, seed: 2 }),
+    small: pooledUploads({ profile: 'small', size: poolSize('small'), token: stack.token, seed: POOLS.small.seed }),
+    full: pooledUploads({ profile: 'full', size: poolSize('full'), token: stack.token, seed: POOLS.full.seed }),
   };
   const bare = await startScript('deploy/bench/bare-node-server.ts', 'LISTENING');
   const bareUrl = `http://127.0.0.1:${bare.value}`;
@@ -60,13 +64,29 @@ export async function benchmarkGateway(stack: LocalStack, settings: BenchSetting
           recorder.figure(`${key}.p50Ms`, measured.load.latencyMs.p50, 'ms'),
           recorder.figure(`${key}.p99Ms`, measured.load.latencyMs.p99, 'ms'),
           recorder.figure(`${key}.cores`, measured.cores, 'cores', 2),
+          recorder.figure(`${key}.cpuMsPerEvent`, (measured.cores * 1000) / Math.max(1e-9, measured.load.eventsPerSecond), 'ms', 3),
           recorder.figure(`${key}.loadGeneratorCores`, measured.loadGeneratorCores, 'cores', 2),
           recorder.figure(`${key}.peakRssMiB`, measured.peakRssBytes / 2 ** 20, 'MiB', 0),
         ]);
       }
+      const ceiling = await publishCeiling(stack, settings, profile, poolSize(profile));
+      rows.push([
+        `${profile} events, the gateway's producer alone (no HTTP)`,
+        recorder.figure(`gateway.${profile}.publishCeiling.eventsPerSecond`, ceiling.eventsPerSecond, 'events/s'),
+        recorder.figure(`gateway.${profile}.publishCeiling.megabytesPerSecond`, ceiling.megabytesPerSecond, 'MB/s'),
+        '',
+        '',
+        recorder.figure(`gateway.${profile}.publishCeiling.cores`, ceiling.cores, 'cores', 2),
+        recorder.figure(`gateway.${profile}.publishCeiling.cpuMsPerEvent`, ceiling.cpuMsPerEvent, 'ms', 3),
+        '',
+        '',
+      ]);
       const ratio = gateway.load.eventsPerSecond / baseline.load.eventsPerSecond;
-      rows.push([`${profile} events, gateway ÷ bare Node`, recorder.figure(`gateway.${profile}.ratioToBareNode`, ratio * 100, '%', 0), '', '', '', '', '', '']);
-      recorder.target(`gateway, ${profile} events: rate vs bare Node`, ratio * 100, '>=', TARGETS[profile] * 100, '%');
+      const ceilingRatio = gateway.load.eventsPerSecond / ceiling.eventsPerSecond;
+      rows.push([`${profile} events, gateway ÷ bare Node`, recorder.figure(`gateway.${profile}.ratioToBareNode`, ratio * 100, '%', 0), '', '', '', '', '', '', '']);
+      rows.push([`${profile} events, gateway ÷ its producer alone`, recorder.figure(`gateway.${profile}.ratioToPublishCeiling`, ceilingRatio * 100, '%', 0), '', '', '', '', '', '', '']);
+      recorder.target(`gateway, ${profile} events: rate vs bare Node`, ratio * 100, '>=', TARGETS.bareNode[profile] * 100, '%');
+      if (profile === 'full') recorder.target('gateway, full events: rate vs its producer alone (no HTTP)', ceilingRatio * 100, '>=', TARGETS.publishCeiling * 100, '%');
     }
 
     for (const profile of ['small', 'full'] as const) {
@@ -80,6 +100,7 @@ export async function benchmarkGateway(stack: LocalStack, settings: BenchSetting
         recorder.figure(`gateway.${profile}.halfRate.p50Ms`, half.load.latencyMs.p50, 'ms'),
         recorder.figure(`gateway.${profile}.halfRate.p99Ms`, half.load.latencyMs.p99, 'ms'),
         recorder.figure(`gateway.${profile}.halfRate.cores`, half.cores, 'cores', 2),
+        recorder.figure(`gateway.${profile}.halfRate.cpuMsPerEvent`, (half.cores * 1000) / Math.max(1e-9, half.load.eventsPerSecond), 'ms', 3),
         recorder.figure(`gateway.${profile}.halfRate.loadGeneratorCores`, half.loadGeneratorCores, 'cores', 2),
         recorder.figure(`gateway.${profile}.halfRate.peakRssMiB`, half.peakRssBytes / 2 ** 20, 'MiB', 0),
       ]);
@@ -91,9 +112,11 @@ export async function benchmarkGateway(stack: LocalStack, settings: BenchSetting
         `The local stack's gateway process (consumers stopped) and a bare Node HTTP server (reads the body, JSON.parse, 200) in a process of its own, ` +
         `each loaded by the simulator's engine in the benchmark process with the same pre-built uploads: single events from 2000 devices, ` +
         `small = no pictures (~3 KB), full = all four JPEGs (~0.5 MB). Maximum rate: ${CONCURRENCY} uploads in flight, ${phaseMs(settings, 10, 0.7) / 1000} s after a warm-up. ` +
+        `The producer alone: the gateway's own producer (createGatewayProducer, same settings: idempotent, acks=all, one request in flight) in a process of its own, ` +
+        `publishing the records the gateway makes of the same uploads (built before the clock starts), ${CONCURRENCY} publishes in flight, no HTTP. ` +
         'Half rate: open loop at half the maximum, latency counted from when each upload was due. Server CPU and peak RSS are the server process\'s own; ' +
         'the load generator (this process) shares the two cores with it and with the broker.',
-      header: ['run', 'rate', 'body MB/s', 'p50', 'p99', 'server CPU', 'load generator CPU', 'server peak RSS'],
+      header: ['run', 'rate', 'body MB/s', 'p50', 'p99', 'server CPU', 'server CPU per event', 'load generator CPU', 'server peak RSS'],
       rows,
     });
 
@@ -103,6 +126,23 @@ export async function benchmarkGateway(stack: LocalStack, settings: BenchSetting
   } finally {
     await bare.stop();
   }
+}
+
+/** The gateway's producer publishing pre-built records of the same uploads, in a process of its own. */
+async function publishCeiling(stack: LocalStack, settings: BenchSettings, profile: 'small' | 'full', poolSize: number): Promise<PublishCeilingResult> {
+  settings.output.line(`gateway: ${profile} events, the gateway's producer alone (pre-built records, no HTTP)`);
+  const ceiling = await startScript('deploy/bench/kafka-publish-ceiling.ts', 'RESULT', {
+    KAFKA_BROKERS: stack.kafka.brokers.join(','),
+    KAFKAJS_NO_PARTITIONER_WARNING: '1',
+    BENCH_PROFILE: profile,
+    BENCH_POOL_SIZE: String(poolSize),
+    BENCH_SEED: String(POOLS[profile].seed),
+    BENCH_CONCURRENCY: String(CONCURRENCY),
+    BENCH_WARM_UP_MS: String(phaseMs(settings, 2, 0.3)),
+    BENCH_DURATION_MS: String(phaseMs(settings, 10, 0.7)),
+  }, { timeoutMs: 120_000 });
+  await ceiling.stop();
+  return JSON.parse(ceiling.value) as PublishCeilingResult;
 }
 
 /** Cost at 1×, 4× and 16× a base load: the base is a twentieth of the maximum small-event rate. */

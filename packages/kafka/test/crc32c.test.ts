@@ -15,6 +15,8 @@ interface KafkajsCrc32C {
   native?: boolean;
   /** The original kafkajs implementation. */
   javascript?: (buffer: Buffer) => number;
+  /** The checksum of buffers one after the other, as if joined (native only). */
+  ofParts?: ((parts: Buffer[]) => number) | null;
 }
 /** kafkajs's encoders, as its produce request uses them (an Encoder per record, then the batch). */
 type Encoder = { buffer: Buffer };
@@ -72,4 +74,11 @@ test('a record batch kafkajs encodes carries the CRC32C of its body', async () =
   assert.equal(buffer.readInt32BE(8), buffer.length - 12);
   assert.equal(buffer.readInt8(16), 2, 'magic byte 2: a v2 record batch');
   assert.equal(buffer.readUInt32BE(17), referenceCrc32C(buffer.subarray(21)));
+});
+
+test('the CRC32C of a record batch body in parts equals that of the parts joined', () => {
+  const parts = samples();
+  assert.equal(typeof crc32C.ofParts, 'function');
+  assert.equal(crc32C.ofParts!(parts), referenceCrc32C(Buffer.concat(parts)));
+  assert.equal(crc32C.ofParts!([]), referenceCrc32C(Buffer.alloc(0)));
 });

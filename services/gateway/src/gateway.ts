@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
 import { ConfigError } from '@sophon/config';
-import { createDurableProducer, createKafkaClient } from '@sophon/kafka';
 import { createShutdown, type Shutdown } from '@sophon/lifecycle';
 import type { Logger } from '@sophon/logger';
 import { createMetricsRegistry } from '@sophon/ops-http';
@@ -12,6 +11,7 @@ import { openAuthenticator, parseDeviceTokens, tokenAuthenticator } from './http
 import { exposureProblem } from './http/exposure.js';
 import { deviceRateLimiter } from './ingest/device-rate-limit.js';
 import { createGatewayMetrics } from './metrics.js';
+import { createGatewayProducer } from './producer.js';
 import { createUploadRoutes } from './upload-routes.js';
 
 export interface RunningGateway {
@@ -28,21 +28,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const metrics = createGatewayMetrics(registry);
   const shutdown = createShutdown({ logger, timeoutMs: config.GATEWAY_SHUTDOWN_TIMEOUT_MS });
 
-  const kafka = createKafkaClient(
-    {
-      brokers: config.KAFKA_BROKERS,
-      clientId: config.KAFKA_CLIENT_ID,
-      requestTimeoutMs: config.KAFKA_REQUEST_TIMEOUT_MS,
-      // Reconnecting is bounded so a device hears its (true) 503 within seconds when Kafka is gone.
-      retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2_000 },
-    },
-    logger,
-  );
-  const producer = createDurableProducer(kafka, logger, {
-    publishTimeoutMs: config.GATEWAY_PUBLISH_TIMEOUT_MS,
-    ackTimeoutMs: Math.floor(config.KAFKA_REQUEST_TIMEOUT_MS / 2),
-    registry,
-  });
+  const producer = createGatewayProducer(config, logger, registry);
   // Kafka may come up after us (compose, restarts): serve anyway, /readyz tells, publishes reconnect.
   await producer.connect().catch((error: Error) => logger.warn({ err: error }, 'Kafka not reachable at start-up; will retry on first publish'));
 

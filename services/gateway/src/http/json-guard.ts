@@ -46,30 +46,44 @@ function pointerOf(entry: Pending): string {
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const OPENERS = new Set([0x5b, 0x7b]);
-const CLOSERS = new Set([0x5d, 0x7d]);
+const OPEN_BRACKET = 0x5b;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACKET = 0x5d;
+const CLOSE_BRACE = 0x7d;
 
 /**
  * The byte offset where the nesting of JSON text first goes deeper than maxDepth, or -1: one
  * pass over the raw bytes counting [ and { outside strings, so a body of nothing but "[[[[" is
  * refused before JSON.parse spends seconds on it. Counts as findUnsafeJson does (the root is
  * level 1). Multi-byte UTF-8 never contains these ASCII bytes; malformed text is left to JSON.parse.
+ * Strings are skipped with a native search for their closing quote: pictures are most of a body,
+ * and a JavaScript loop over their base64 cost more than parsing the whole body.
  */
 export function findDeepNesting(bytes: Uint8Array, maxDepth: number): number {
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let depth = 0;
-  let inString = false;
-  for (let i = 0; i < bytes.length; i++) {
-    const byte = bytes[i]!;
-    if (inString) {
-      if (byte === BACKSLASH) i++;
-      else if (byte === QUOTE) inString = false;
-    } else if (byte === QUOTE) {
-      inString = true;
-    } else if (OPENERS.has(byte)) {
+  for (let i = 0; i < buffer.length; i++) {
+    const byte = buffer[i]!;
+    if (byte === QUOTE) {
+      i = closingQuote(buffer, i);
+      if (i < 0) return -1; // unterminated: JSON.parse refuses it
+    } else if (byte === OPEN_BRACKET || byte === OPEN_BRACE) {
       if (++depth > maxDepth) return i;
-    } else if (CLOSERS.has(byte)) {
+    } else if (byte === CLOSE_BRACKET || byte === CLOSE_BRACE) {
       depth--;
     }
   }
   return -1;
+}
+
+/** The offset of the quote that ends the string opened at `open` (the first not escaped by an odd run of backslashes), or -1. */
+function closingQuote(buffer: Buffer, open: number): number {
+  let at = open;
+  for (;;) {
+    at = buffer.indexOf(QUOTE, at + 1);
+    if (at < 0) return -1;
+    let backslashes = 0;
+    while (buffer[at - 1 - backslashes] === BACKSLASH && at - 1 - backslashes > open) backslashes++;
+    if (backslashes % 2 === 0) return at;
+  }
 }
