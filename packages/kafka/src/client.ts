@@ -1,5 +1,24 @@
-import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
+import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
+import { Kafka, logLevel, type ISocketFactory, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from '@sophon/logger';
+
+/** kafkajs's own socket factory (TCP or TLS, keep-alive), which it does not export. */
+const defaultSocketFactory = createRequire(import.meta.url)('kafkajs/src/network/socketFactory') as () => ISocketFactory;
+
+/**
+ * kafkajs's sockets with Nagle's algorithm off. kafkajs leaves it on: the last segment of a large
+ * produce request then waits for the broker's (delayed) acknowledgement of the previous ones, and
+ * one request in flight (the idempotent producer) makes every send pay that wait.
+ */
+function noDelaySocketFactory(): ISocketFactory {
+  const connect = defaultSocketFactory();
+  return (options) => {
+    const socket = connect(options);
+    (socket as Socket).setNoDelay(true);
+    return socket;
+  };
+}
 
 export interface KafkaSettings {
   brokers: string[];
@@ -29,6 +48,7 @@ export function createKafkaClient(settings: KafkaSettings, logger: Logger): Kafk
     requestTimeout: settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     connectionTimeout: settings.connectionTimeoutMs ?? 3_000,
     ...(settings.retry ? { retry: settings.retry } : {}),
+    socketFactory: noDelaySocketFactory(),
     logLevel: logLevel.INFO,
     logCreator: () => pinoLogEntry(logger.child({ component: 'kafkajs' })),
   });

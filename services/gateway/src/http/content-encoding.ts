@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request } from 'express';
 import { HttpError } from './http-error.js';
 
 /**
@@ -8,16 +8,11 @@ import { HttpError } from './http-error.js';
  * Refusing costs nothing; charging every encoded body the full limit would still spend the CPU
  * to inflate it and let two or three such requests fill the budget of every box.
  */
-export const refuseEncodedBodies: RequestHandler = (req, _res, next) => {
-  const encoding = (req.get('content-encoding') ?? '').trim().toLowerCase();
-  if (encoding === '' || encoding === 'identity') {
-    next();
-    return;
-  }
+export function refuseEncodedBody(req: Request): void {
+  const encoding = (req.headers['content-encoding'] ?? '').trim().toLowerCase();
+  if (encoding === '' || encoding === 'identity') return;
   const shown = JSON.stringify(encoding.length > 40 ? `${encoding.slice(0, 40)}…` : encoding);
-  next(
-    new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${shown} is not accepted: send the body uncompressed (no content encoding, or identity)`, {}, {
-      'Accept-Encoding': 'identity',
-    }),
-  );
-};
+  throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${shown} is not accepted: send the body uncompressed (no content encoding, or identity)`, {}, {
+    'Accept-Encoding': 'identity',
+  });
+}

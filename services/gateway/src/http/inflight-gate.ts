@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, Response } from 'express';
 import type { Gauge } from 'prom-client';
 import { HttpError } from './http-error.js';
 
@@ -13,16 +13,13 @@ export function inflightGate(options: {
   retryAfterSeconds: number;
   inflightBytes: Gauge;
   inflightRequests: Gauge;
-}): RequestHandler {
+}): (req: Request, res: Response) => void {
   let held = 0;
-  return (req, res, next) => {
-    const declared = Number(req.get('content-length'));
+  return (req, res) => {
+    const declared = Number(req.headers['content-length']);
     const cost = Number.isFinite(declared) && declared >= 0 ? Math.min(declared, options.maxBodyBytes) : options.maxBodyBytes;
     if (held > 0 && held + cost > options.maxInflightBytes) {
-      next(
-        new HttpError(503, 'UNAVAILABLE', 'the gateway is at capacity; retry later', {}, { 'Retry-After': String(options.retryAfterSeconds) }),
-      );
-      return;
+      throw new HttpError(503, 'UNAVAILABLE', 'the gateway is at capacity; retry later', {}, { 'Retry-After': String(options.retryAfterSeconds) });
     }
     held += cost;
     options.inflightBytes.set(held);
@@ -37,6 +34,5 @@ export function inflightGate(options: {
     };
     res.once('finish', release);
     res.once('close', release);
-    next();
   };
 }

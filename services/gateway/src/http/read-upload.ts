@@ -1,4 +1,4 @@
-import type { Request, RequestHandler } from 'express';
+import type { Request, Response } from 'express';
 import express from 'express';
 import { findDeepNesting, findUnsafeJson } from './json-guard.js';
 import { HttpError } from './http-error.js';
@@ -28,8 +28,9 @@ const isMultipart = (req: Request) => (req.get('content-type') ?? '').toLowerCas
  * unless it is multipart/form-data. Encoded bodies never get here (refuseEncodedBodies);
  * `inflate: false` makes body-parser refuse one too, should the route ever lose that guard.
  */
-export function rawBodyReader({ maxBodyBytes }: UploadLimits): RequestHandler {
-  return express.raw({ type: (req) => !isMultipart(req as Request), limit: maxBodyBytes, inflate: false });
+export function rawBodyReader({ maxBodyBytes }: UploadLimits): (req: Request, res: Response) => Promise<void> {
+  const read = express.raw({ type: (req) => !isMultipart(req as Request), limit: maxBodyBytes, inflate: false });
+  return (req, res) => new Promise((resolve, reject) => read(req, res, (error?: unknown) => (error ? reject(error) : resolve())));
 }
 
 export async function readUpload(req: Request, limits: UploadLimits): Promise<unknown> {

@@ -1,4 +1,4 @@
-import type { Request, RequestHandler } from 'express';
+import type { Request } from 'express';
 import { windowRateLimiter } from '../ingest/device-rate-limit.js';
 import type { DevicePrincipal } from './device-auth.js';
 
@@ -9,15 +9,13 @@ import type { DevicePrincipal } from './device-auth.js';
  * (or open mode) stands for many boxes, which cannot be told apart before the body is read, so it
  * is counted per client address: each box has its own.
  */
-export function requestRateLimit({ requests, windowSeconds }: { requests: number; windowSeconds: number }): RequestHandler {
+export function requestRateLimit({ requests, windowSeconds }: { requests: number; windowSeconds: number }): (principal: DevicePrincipal, req: Request) => Promise<void> {
   const spend = windowRateLimiter({
     points: requests,
     windowSeconds,
     refusal: (who) => `${who} is over its rate limit of ${requests} requests per ${windowSeconds} s`,
   });
-  return (req, res, next) => {
-    spend(requester(res.locals.principal as DevicePrincipal, req), 1).then(() => next(), next);
-  };
+  return (principal, req) => spend(requester(principal, req), 1);
 }
 
 function requester(principal: DevicePrincipal, req: Request): string {
