@@ -69,18 +69,25 @@ export async function benchmarkGateway(stack: LocalStack, settings: BenchSetting
           recorder.figure(`${key}.peakRssMiB`, measured.peakRssBytes / 2 ** 20, 'MiB', 0),
         ]);
       }
-      const ceiling = await publishCeiling(stack, settings, profile, poolSize(profile));
-      rows.push([
-        `${profile} events, the gateway's producer alone (no HTTP)`,
-        recorder.figure(`gateway.${profile}.publishCeiling.eventsPerSecond`, ceiling.eventsPerSecond, 'events/s'),
-        recorder.figure(`gateway.${profile}.publishCeiling.megabytesPerSecond`, ceiling.megabytesPerSecond, 'MB/s'),
-        '',
-        '',
-        recorder.figure(`gateway.${profile}.publishCeiling.cores`, ceiling.cores, 'cores', 2),
-        recorder.figure(`gateway.${profile}.publishCeiling.cpuMsPerEvent`, ceiling.cpuMsPerEvent, 'ms', 3),
-        '',
-        '',
-      ]);
+      const ceiling = await publishCeiling(stack, settings, profile, poolSize(profile), 'kafka-publish-ceiling.ts');
+      // The same records through another client (see alternative-client-ceiling.ts): what replacing kafkajs would give.
+      const alternative = await publishCeiling(stack, settings, profile, poolSize(profile), 'alternative-client-ceiling.ts');
+      for (const [label, key, measured] of [
+        ["the gateway's producer alone (kafkajs, no HTTP)", 'publishCeiling', ceiling],
+        ['@platformatic/kafka alone, same records and guarantees', 'alternativeClientCeiling', alternative],
+      ] as const) {
+        rows.push([
+          `${profile} events, ${label}`,
+          recorder.figure(`gateway.${profile}.${key}.eventsPerSecond`, measured.eventsPerSecond, 'events/s'),
+          recorder.figure(`gateway.${profile}.${key}.megabytesPerSecond`, measured.megabytesPerSecond, 'MB/s'),
+          '',
+          '',
+          recorder.figure(`gateway.${profile}.${key}.cores`, measured.cores, 'cores', 2),
+          recorder.figure(`gateway.${profile}.${key}.cpuMsPerEvent`, measured.cpuMsPerEvent, 'ms', 3),
+          '',
+          '',
+        ]);
+      }
       const ratio = gateway.load.eventsPerSecond / baseline.load.eventsPerSecond;
       const ceilingRatio = gateway.load.eventsPerSecond / ceiling.eventsPerSecond;
       rows.push([`${profile} events, gateway ÷ bare Node`, recorder.figure(`gateway.${profile}.ratioToBareNode`, ratio * 100, '%', 0), '', '', '', '', '', '', '']);
@@ -113,7 +120,8 @@ export async function benchmarkGateway(stack: LocalStack, settings: BenchSetting
         `each loaded by the simulator's engine in the benchmark process with the same pre-built uploads: single events from 2000 devices, ` +
         `small = no pictures (~3 KB), full = all four JPEGs (~0.5 MB). Maximum rate: ${CONCURRENCY} uploads in flight, ${phaseMs(settings, 10, 0.7) / 1000} s after a warm-up. ` +
         `The producer alone: the gateway's own producer (createGatewayProducer, same settings: idempotent, acks=all, one request in flight) in a process of its own, ` +
-        `publishing the records the gateway makes of the same uploads (built before the clock starts), ${CONCURRENCY} publishes in flight, no HTTP. ` +
+        `publishing the records the gateway makes of the same uploads (built before the clock starts), ${CONCURRENCY} publishes in flight, no HTTP; ` +
+        'then the same records through @platformatic/kafka 2.12.1 (idempotent, acks=-1, murmur2 keys; it needs Node ≥ 22.22, run here on Node 20 with a polyfill: a measurement, not a dependency of the product). ' +
         'Half rate: open loop at half the maximum, latency counted from when each upload was due. Server CPU and peak RSS are the server process\'s own; ' +
         'the load generator (this process) shares the two cores with it and with the broker.',
       header: ['run', 'rate', 'body MB/s', 'p50', 'p99', 'server CPU', 'server CPU per event', 'load generator CPU', 'server peak RSS'],
@@ -128,10 +136,10 @@ export async function benchmarkGateway(stack: LocalStack, settings: BenchSetting
   }
 }
 
-/** The gateway's producer publishing pre-built records of the same uploads, in a process of its own. */
-async function publishCeiling(stack: LocalStack, settings: BenchSettings, profile: 'small' | 'full', poolSize: number): Promise<PublishCeilingResult> {
-  settings.output.line(`gateway: ${profile} events, the gateway's producer alone (pre-built records, no HTTP)`);
-  const ceiling = await startScript('deploy/bench/kafka-publish-ceiling.ts', 'RESULT', {
+/** A client publishing pre-built records of the same uploads, in a process of its own: the gateway's producer, or another client. */
+async function publishCeiling(stack: LocalStack, settings: BenchSettings, profile: 'small' | 'full', poolSize: number, script: string): Promise<PublishCeilingResult> {
+  settings.output.line(`gateway: ${profile} events, ${script}: pre-built records, no HTTP`);
+  const ceiling = await startScript(`deploy/bench/${script}`, 'RESULT', {
     KAFKA_BROKERS: stack.kafka.brokers.join(','),
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
     BENCH_PROFILE: profile,
