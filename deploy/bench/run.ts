@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--quick] [--out DIR] [--only gateway,end-to-end,writer,image-store]`: runs the
+ * `pnpm bench [--quick] [--out DIR] [--only end-to-end,capacity,gateway,writer,image-store]`: runs the
  * benchmarks and writes DIR/latest.md and DIR/latest.json (default deploy/bench/results).
  * Figures, not pass/fail: see the README's "Simulator and benchmarks".
  */

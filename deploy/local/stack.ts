@@ -2,7 +2,7 @@
  * The whole product on local servers, without Docker: the test kit's mock Kafka, ClickHouse
  * (migrated, with the analyst user) and s3rver (with the bucket), then the gateway and the
  * three consumers as processes of their own, started from their real entry points with the
- * environment compose would give them. Used by `pnpm dev` and by the end-to-end tests.
+ * environment compose would give them. Used by `pnpm dev`, the end-to-end tests and the benchmarks.
  */
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -25,6 +25,28 @@ export const DATABASE = 'sophon';
 export const LOCAL_PARTITIONS: Readonly<Record<string, number>> = { 'event-images': 64 };
 const DEFAULT_LOCAL_PARTITIONS = 8;
 
+/**
+ * How long the consumers' fetches wait on the mock broker. Kafka answers a waiting fetch as soon
+ * as a record arrives, so there the wait (CONSUMER_MAX_WAIT_MS, 500 by default) only paces an
+ * idle consumer. librdkafka's mock answers an empty fetch only when the whole wait is over
+ * ("we should cut the wait short ... but that is too much of a hassle", rdkafka_mock_handlers.c),
+ * so an event posted just after a fetch began waited that long here before any consumer saw it.
+ * 100 ms: about ten empty fetches a second per idle consumer, which costs next to nothing.
+ */
+export const MOCK_BROKER_CONSUMER_MAX_WAIT_MS = '100';
+
+/**
+ * The analytics writer's insert wait (ANALYTICS_FLUSH_INTERVAL_MS) here. kafkajs fetches again
+ * only once every batch of the last fetch is stored, so rows waiting for the timer hold up the
+ * next fetch as well: an event waits for the cycle under way, then a cycle of its own. On the
+ * mock broker, which returns one produced batch per partition and fetch, an event may need a
+ * few cycles, so they are kept short: at 10 events/s, p99 posted → queryable fell from ~0.9–1.4 s
+ * (200 ms, with 500 ms fetch waits) to ~0.4–0.5 s, about as low as with 50 ms, which sends twice
+ * the inserts (each a ClickHouse part to write and merge). Compose, on Kafka, where one cycle is
+ * enough, sets 200 (docker-compose.yml).
+ */
+export const LOCAL_WRITER_FLUSH_INTERVAL_MS = '100';
+
 export type ServiceName = 'gateway' | 'image-store' | 'analytics-writer' | 'registration-worker' | 'device-sync';
 const ENTRIES: Record<ServiceName | 'migrate', string> = {
   gateway: 'services/gateway/src/main.ts',
@@ -45,6 +67,11 @@ export interface StackOptions {
   analystPassword?: string;
   /** Consumer timings for tests (a group rejoins in ~3 s instead of ~30 s). */
   fastConsumers?: boolean;
+  /**
+   * An S3 server to use instead of s3rver in this process (the benchmarks run it in a process of
+   * its own, away from their load generator); stop() leaves it to its owner.
+   */
+  s3?: S3Server;
   /** Where the services' JSON logs go. */
   output?: 'inherit' | 'ignore';
   logLevel?: string;
@@ -80,7 +107,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
   const [kafka, clickhouse, s3] = await Promise.all([
     startKafka({ port: options.kafkaPort, topics: Object.fromEntries(topics.map((t) => [t.name, LOCAL_PARTITIONS[t.name] ?? DEFAULT_LOCAL_PARTITIONS])) }),
     startClickHouse({ users: [legacyAnalystUser({ password: analystPassword, database: DATABASE })] }),
-    startS3({ buckets: [BUCKET] }),
+    options.s3 ?? startS3({ buckets: [BUCKET] }),
   ]);
 
   const common: Record<string, string> = {
@@ -88,6 +115,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
     LOG_LEVEL: options.logLevel ?? 'info',
     OPS_HOST: '127.0.0.1',
+    CONSUMER_MAX_WAIT_MS: MOCK_BROKER_CONSUMER_MAX_WAIT_MS,
     ...(options.fastConsumers ? MOCK_KAFKA_CONSUMER_ENV : {}),
   };
   const clickhouseVars = { CLICKHOUSE_URL: clickhouse.url, CLICKHOUSE_USER: 'default', CLICKHOUSE_PASSWORD: '', CLICKHOUSE_DATABASE: DATABASE };
@@ -103,7 +131,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     // rate that guards a real site would throttle the simulator and the benchmarks.
     gateway: { GATEWAY_PORT: String(gatewayPort), GATEWAY_DEVICE_TOKENS: `${token}:*`, GATEWAY_RATE_LIMIT_REQUESTS: '1000000' },
     'image-store': s3Vars,
-    'analytics-writer': { ...clickhouseVars, ANALYTICS_FLUSH_INTERVAL_MS: '200' },
+    'analytics-writer': { ...clickhouseVars, ANALYTICS_FLUSH_INTERVAL_MS: LOCAL_WRITER_FLUSH_INTERVAL_MS },
     'registration-worker': clickhouseVars,
     // Boxes' API addresses (DEVSNO=host[:port],...): none by default, so registrations wait, parked, for one.
     'device-sync': { ...clickhouseVars, ...s3Vars, DEVICE_SYNC_BOX_ADDRESSES: options.boxAddresses ?? '' },
@@ -125,7 +153,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     services,
     async stop() {
       await Promise.all(Object.values(services).map((service) => service.stop()));
-      await Promise.all([kafka.close(), clickhouse.close(), s3.close()]);
+      await Promise.all([kafka.close(), clickhouse.close(), options.s3 ? undefined : s3.close()]);
     },
   };
 }
