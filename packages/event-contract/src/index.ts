@@ -52,6 +52,7 @@ export {
   type PictureRef,
   type RawHeaders,
 } from './history-event/message.js';
+export { decodeHistoryEventMessageKeepingFeatureJson, type HistoryEventMessageWithFeatureJson } from './history-event/message-feature-json.js';
 export { createHistoryEventAdapter, HISTORY_EVENT_ADAPTER_NAME } from './history-event/adapter.js';
 export * from './device-status/index.js';
 export * from './face-registration.js';

@@ -3,7 +3,14 @@
  * table, and how the row becomes the JSONEachRow line the writer sends.
  */
 import { epochSeconds } from '@sophon/clickhouse';
-import { normaliseScore, type HistoryEventMessage, type PersonType, type PictureKind, type WantAction } from '@sophon/event-contract';
+import {
+  normaliseScore,
+  type HistoryEventMessage,
+  type HistoryEventMessageWithFeatureJson,
+  type PersonType,
+  type PictureKind,
+  type WantAction,
+} from '@sophon/event-contract';
 
 export type PersonTypeName = 'employee' | 'visitor' | 'blacklist' | 'stranger' | 'vip';
 export type WantActionName = 'none' | 'new_stranger' | 'face_update';
@@ -91,6 +98,21 @@ const INFO_COLUMNS = new Set(['age', 'gender', 'glasses', 'feature', 'box']);
 
 /** The history_events row for a decoded history-events message. */
 export function historyEventRow(message: HistoryEventMessage, position: KafkaPosition, insertedAtMs = Date.now()): HistoryEventRow {
+  return { ...rowWithoutFeature(message, position, insertedAtMs), feature: numbersOrEmpty(message.event.ext_data.info?.feature) };
+}
+
+/**
+ * The history_events row of a message decoded by decodeHistoryEventMessageKeepingFeatureJson, as
+ * one JSONEachRow line. The 512-number feature vector is most of a row: its text goes in as the
+ * gateway wrote it (formatting the doubles again was a quarter of the writer's CPU, parsing them
+ * a fifth), every other column through JSON.stringify.
+ */
+export function historyEventRowLine({ message, featureJson }: HistoryEventMessageWithFeatureJson, position: KafkaPosition, insertedAtMs: number): string {
+  const json = JSON.stringify(rowWithoutFeature(message, position, insertedAtMs));
+  return `${json.slice(0, -1)},"feature":${featureJson}}`;
+}
+
+function rowWithoutFeature(message: HistoryEventMessage, position: KafkaPosition, insertedAtMs: number): Omit<HistoryEventRow, 'feature'> {
   const { event } = message;
   const ext = event.ext_data;
   const info = ext.info ?? {};
@@ -101,10 +123,7 @@ export function historyEventRow(message: HistoryEventMessage, position: KafkaPos
   const offset = Number(position.offset);
   if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`Kafka offset ${position.offset} is not a usable integer`);
 
-  const pictureKeys = { reg_pic_key: '', spot_pic_key: '', ir_pic_key: '', face_pic_key: '' };
-  for (const picture of message.pictures) pictureKeys[PICTURE_COLUMNS[picture.kind]] = picture.object_key;
-
-  return {
+  const row: Omit<HistoryEventRow, 'feature'> = {
     event_id: message.event_id,
     event_time: epochSeconds(event.timestamp),
     event_time_ms: event.timestamp,
@@ -125,8 +144,10 @@ export function historyEventRow(message: HistoryEventMessage, position: KafkaPos
     gender: stringOrEmpty(info.gender),
     glasses: stringOrEmpty(info.glasses),
     face_box: numbersOrEmpty(info.box),
-    feature: numbersOrEmpty(info.feature),
-    ...pictureKeys,
+    reg_pic_key: '',
+    spot_pic_key: '',
+    ir_pic_key: '',
+    face_pic_key: '',
     received_at: epochSeconds(message.received_at),
     received_at_ms: message.received_at,
     kafka_topic: position.topic,
@@ -135,6 +156,8 @@ export function historyEventRow(message: HistoryEventMessage, position: KafkaPos
     ext_json: JSON.stringify(unknownExtensionFields(ext, info)),
     inserted_at_ms: insertedAtMs,
   };
+  for (const picture of message.pictures) row[PICTURE_COLUMNS[picture.kind]] = picture.object_key;
+  return row;
 }
 
 function unknownExtensionFields(ext: Record<string, unknown>, info: Record<string, unknown>): Record<string, unknown> {
@@ -147,34 +170,3 @@ function unknownExtensionFields(ext: Record<string, unknown>, info: Record<strin
 const stringOrEmpty = (value: unknown): string => (typeof value === 'string' ? value : '');
 const numbersOrEmpty = (value: unknown): number[] =>
   Array.isArray(value) && value.every((item) => typeof item === 'number') ? value : [];
-
-const FEATURE_KEY = '"feature":[';
-
-/**
- * A history_events row as one JSONEachRow line. The 512-number feature vector is most of a row,
- * and formatting doubles is most of what JSON.stringify spends on it (profiled: a quarter of the
- * writer's CPU). When the history-events message holds the vector once, as the gateway's
- * JSON.stringify wrote it, that text is reused as is: it is exactly what stringifying the parsed
- * numbers again would give.
- *
- * Why one `"feature":[` in the message can only be ext_data.info.feature when the row has a
- * feature: that vector is in the message, written as this key and an array; and the nine
- * characters `"feature"` can only be a whole key (inside a string, the quote after `feature` would
- * be escaped). A second occurrence (an unknown field with an array named feature) falls back to
- * JSON.stringify.
- */
-export function historyEventRowJson(row: HistoryEventRow, messageText: string): string {
-  const featureText = row.feature.length > 0 ? onlyFeatureArrayText(messageText) : undefined;
-  if (featureText === undefined) return JSON.stringify(row);
-  const { feature: _reused, ...rest } = row;
-  const json = JSON.stringify(rest);
-  return `${json.slice(0, -1)},"feature":${featureText}}`;
-}
-
-function onlyFeatureArrayText(text: string): string | undefined {
-  const at = text.indexOf(FEATURE_KEY);
-  if (at < 0 || text.includes(FEATURE_KEY, at + FEATURE_KEY.length)) return undefined;
-  const start = at + FEATURE_KEY.length - 1;
-  const end = text.indexOf(']', start); // an array of numbers holds no other bracket
-  return end < 0 ? undefined : text.slice(start, end + 1);
-}

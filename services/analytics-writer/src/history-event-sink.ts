@@ -1,8 +1,9 @@
+import { setImmediate } from 'node:timers/promises';
 import { describeClickHouseError, insertIsolatingRefusedRows, insertJsonLines, type ClickHouseClient } from '@sophon/clickhouse';
-import { decodeHistoryEventMessage } from '@sophon/event-contract';
+import { decodeHistoryEventMessageKeepingFeatureJson } from '@sophon/event-contract';
 import { PermanentError, type ConsumedMessage, type MessageSink, type SinkResult } from '@sophon/kafka';
 import { Counter, Histogram, type Registry } from '@sophon/ops-http';
-import { historyEventRow, historyEventRowJson } from './history-event-row.js';
+import { historyEventRowLine } from './history-event-row.js';
 import { RowBatcher } from './row-batcher.js';
 
 export interface HistoryEventSinkOptions {
@@ -62,14 +63,19 @@ export function createHistoryEventSink(options: HistoryEventSinkOptions): Messag
 
   /** Rows for the messages, stored (resolved) with the insert that carries them; unstorable messages rejected. */
   async function store(messages: ConsumedMessage[]): Promise<SinkResult> {
+    // kafkajs hands the batches of a fetch to the runner back to back, in promise callbacks, and a
+    // batch takes tens of ms to decode: without a turn of the event loop between them, an insert
+    // made ready by one batch would not reach the socket until every other batch under way had
+    // been decoded, leaving ClickHouse idle meanwhile.
+    await setImmediate();
     const rows: string[] = [];
     const rowMessages: ConsumedMessage[] = [];
     const rejected: { message: ConsumedMessage; error: unknown }[] = [];
     const insertedAt = Date.now();
     for (const message of messages) {
       try {
-        // historyEventRow fills every column (18.16 zero-fills a missing field instead of using its DEFAULT).
-        rows.push(historyEventRowJson(historyEventRow(decodeHistoryEventMessage(message.value), message, insertedAt), message.value.toString('utf8')));
+        // The line carries every column (18.16 zero-fills a missing field instead of using its DEFAULT).
+        rows.push(historyEventRowLine(decodeHistoryEventMessageKeepingFeatureJson(message.value), message, insertedAt));
         rowMessages.push(message);
       } catch (error) {
         rejected.push({ message, error: new PermanentError(`not a storable history event: ${(error as Error).message}`, { cause: error }) });

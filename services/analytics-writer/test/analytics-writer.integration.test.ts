@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { RunningConsumerService } from '@sophon/consumer-service';
 import { tableColumns } from '@sophon/clickhouse/testing';
-import { decodeHistoryEventMessage, DEFAULT_TOPICS } from '@sophon/event-contract';
+import { decodeHistoryEventMessage, decodeHistoryEventMessageKeepingFeatureJson, DEFAULT_TOPICS } from '@sophon/event-contract';
 import { committedOffsets, fetchMetrics, startClickHouse, startKafka, type ClickHouseServer, type KafkaServer } from '@sophon/test-kit';
 import { startAnalyticsWriter } from '../src/analytics-writer.js';
-import { historyEventRow, historyEventRowJson } from '../src/history-event-row.js';
+import { historyEventRow, historyEventRowLine } from '../src/history-event-row.js';
 import { event, historyMessages, logger, producerFor, query, rows, TOPICS, until, writerConfig } from './harness.js';
 
 let kafka: KafkaServer;
@@ -37,8 +37,9 @@ const sent = [
 test('a row and its JSON line carry exactly the columns of history_events (JSONEachRow must send every column)', async () => {
   const [published] = historyMessages(sent[0]);
   assert.ok(published);
-  const row = historyEventRow(decodeHistoryEventMessage(published.value), { topic: DEFAULT_TOPICS.historyEvents, partition: 0, offset: 0 });
-  const line = historyEventRowJson(row, published.value.toString('utf8'));
+  const position = { topic: DEFAULT_TOPICS.historyEvents, partition: 0, offset: 0 };
+  const row = historyEventRow(decodeHistoryEventMessage(published.value), position);
+  const line = historyEventRowLine(decodeHistoryEventMessageKeepingFeatureJson(published.value), position, Date.now());
   const columns = await tableColumns(query(clickhouse), 'sophon', 'history_events');
   assert.deepEqual(Object.keys(row).sort(), columns);
   assert.deepEqual(Object.keys(JSON.parse(line)).sort(), columns, 'the line with the reused feature text too');

@@ -1,8 +1,8 @@
 /** The history_events row of a message, and its JSONEachRow line. No server: the columns themselves are checked in the integration test. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeHistoryEventMessage, type HistoryEventMessage } from '@sophon/event-contract';
-import { historyEventRow, historyEventRowJson } from '../src/history-event-row.js';
+import { decodeHistoryEventMessage, decodeHistoryEventMessageKeepingFeatureJson, type HistoryEventMessage } from '@sophon/event-contract';
+import { historyEventRow, historyEventRowLine } from '../src/history-event-row.js';
 import { event, historyMessages } from './harness.js';
 
 const EVENT_TIME = Date.parse('2024-05-02T01:10:00.000Z');
@@ -97,17 +97,17 @@ describe('historyEventRow', () => {
   });
 });
 
-describe('historyEventRowJson', () => {
+describe('historyEventRowLine', () => {
   const position = { topic: 'history-events', partition: 0, offset: '7' };
 
-  /** The row and line of an event as the gateway publishes it. */
+  /** The row (from the full decode) and the line (from the writer's decode) of an event as the gateway publishes it. */
   function lineFor(change: (e: any) => void) {
     const [published] = historyMessages(event('BOX-J', 1, change));
     const row = historyEventRow(decodeHistoryEventMessage(published!.value), position, 1_764_000_000_000);
-    return { row, line: historyEventRowJson(row, published!.value.toString('utf8')) };
+    return { row, line: historyEventRowLine(decodeHistoryEventMessageKeepingFeatureJson(published!.value), position, 1_764_000_000_000) };
   }
 
-  it('reuses the feature vector as written, and says the same as JSON.stringify', () => {
+  it('carries the feature vector as written, and says the same as JSON.stringify of the row', () => {
     const feature = Array.from({ length: 512 }, (_, i) => Math.sin(i) / 7);
     feature[3] = 1e-7;
     const { row, line } = lineFor((e) => (e.ext_data.info = { age: 'youth', box: [1, 2, 3, 4], feature }));
@@ -116,16 +116,17 @@ describe('historyEventRowJson', () => {
     assert.ok(line.includes(`"feature":${JSON.stringify(feature)}`));
   });
 
-  it('serialises by JSON.stringify when another array is named feature, or there is none', () => {
+  it('says the same as JSON.stringify of the row when another field is named feature, or there is no feature', () => {
     const twice = lineFor((e) => {
       e.ext_data.vendor = { feature: [9, 9] };
       e.ext_data.info = { feature: [0.5, -0.25] };
     });
     assert.deepEqual(twice.row.feature, [0.5, -0.25]);
-    assert.equal(twice.line, JSON.stringify(twice.row));
+    assert.equal(twice.row.ext_json, '{"vendor":{"feature":[9,9]}}');
+    assert.deepEqual(JSON.parse(twice.line), JSON.parse(JSON.stringify(twice.row)));
 
     const none = lineFor((e) => delete e.ext_data.info);
     assert.deepEqual(none.row.feature, []);
-    assert.equal(none.line, JSON.stringify(none.row));
+    assert.deepEqual(JSON.parse(none.line), JSON.parse(JSON.stringify(none.row)));
   });
 });

@@ -58,6 +58,32 @@ test('a row ClickHouse refuses is rejected alone: the rest of its batch and the 
   );
 });
 
+test('a message the contract refuses is rejected with its reason before it makes a row; its feature-carrying neighbours are stored as sent', async () => {
+  const sink = sinkFor('sophon', 1);
+  const feature = Array.from({ length: 512 }, (_, i) => ((i % 97) - 48) / 64); // exact in Float32 and in decimal
+  const withFeature = (name: string, n: number) => historyMessages(event('BOX-C', n, (e) => ((e.identity_name = name), (e.ext_data.info = { feature }))))[0]!;
+  const [good, badFeature, badId] = [withFeature('Gus', 300), withFeature('Hal', 301), withFeature('Ivy', 302)];
+  const text = (message: OutboundMessage) => message.value.toString('utf8');
+  const broken = (message: OutboundMessage, from: string | RegExp, to: string) => ({ ...message, value: Buffer.from(text(message).replace(from, to)) });
+  const batch = [
+    consumed(good, 3),
+    // A feature item that is no number: the writer's decoder checks the vector without parsing it.
+    consumed(broken(badFeature, /"feature":\[[^,]+,/, '"feature":["x",'), 3),
+    consumed(broken(badId, /"event_id":"[0-9a-f]+"/, '"event_id":"nope"'), 3),
+    consumed({ ...good, value: Buffer.from(text(good).slice(0, -1)) }, 3),
+  ];
+  const rejected = (await sink.handleBatch(batch, context))?.rejected ?? [];
+  assert.deepEqual(rejected.map(({ message }) => message.offset), batch.slice(1).map((message) => message.offset));
+  const reasons = rejected.map(({ error }) => (assert.ok(isPermanent(error)), (error as Error).message));
+  assert.match(reasons[0]!, /^not a storable history event: invalid history-events message: \/event\/ext_data\/info\/feature\/0 must be a number \(got "x"\)/);
+  assert.match(reasons[1]!, /^not a storable history event: invalid history-events message: \/event_id /);
+  assert.equal(reasons[2], 'not a storable history event: history-events message is not JSON');
+
+  const [stored] = await rows<{ identity_name: string; feature: number[] }>(client, "SELECT identity_name, feature FROM sophon.history_events WHERE dev_sno = 'BOX-C'");
+  assert.equal(stored?.identity_name, 'Gus');
+  assert.deepEqual(stored?.feature, feature);
+});
+
 test('a failure that is not about a row (a missing table) fails the whole batch for a retry, dead-letters nothing', async () => {
   await client.command({ query: 'CREATE DATABASE IF NOT EXISTS empty' });
   const sink = sinkFor('empty', 1);

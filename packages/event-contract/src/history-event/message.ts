@@ -50,9 +50,14 @@ export function encodeHistoryEventMessage(message: HistoryEventMessage): Buffer 
 
 /** For consumers: parses and validates a history-events message value; throws ContractError on anything malformed. */
 export function decodeHistoryEventMessage(value: Buffer): HistoryEventMessage {
+  return decodeHistoryEventMessageText(value.toString('utf8'));
+}
+
+/** decodeHistoryEventMessage of a value already decoded to text. */
+export function decodeHistoryEventMessageText(text: string): HistoryEventMessage {
   let message: unknown;
   try {
-    message = JSON.parse(value.toString('utf8'));
+    message = JSON.parse(text);
   } catch (cause) {
     throw new ContractError('history-events message is not JSON', { cause });
   }
@@ -62,6 +67,17 @@ export function decodeHistoryEventMessage(value: Buffer): HistoryEventMessage {
     throw new ContractError(`invalid history-events message: ${details}`, { errors });
   }
   return message as HistoryEventMessage;
+}
+
+/** The message when `text` is a valid one, else undefined: for a fast path that leaves describing a refusal to decodeHistoryEventMessage. */
+export function parseValidHistoryEventMessage(text: string): HistoryEventMessage | undefined {
+  let message: unknown;
+  try {
+    message = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return historyEventMessageSchemaErrors(message).length === 0 ? (message as HistoryEventMessage) : undefined;
 }
 
 const PICTURE_KINDS: ReadonlySet<string> = new Set<PictureKind>(['reg_pic', 'spot_pic', 'ir_pic', 'recognize_face']);
