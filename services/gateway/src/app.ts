@@ -1,4 +1,6 @@
-import type { ErrorRequestHandler, Express, Request, RequestHandler, Response } from 'express';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
+import type { ErrorRequestHandler, Request } from 'express';
 import express from 'express';
 import type { Logger } from '@sophon/logger';
 import { opsRoutes, type ReadinessCheck, type Registry } from '@sophon/ops-http';
@@ -29,7 +31,76 @@ export interface GatewayAppDeps {
   logger: Logger;
 }
 
-export function createGatewayApp(deps: GatewayAppDeps): Express {
+/**
+ * The gateway's request listener. An upload (a POST to one of the routes' exact paths) is
+ * handled here, on Node's own request and response; everything else (health, readiness,
+ * metrics, 404s) goes to an express app. Uploads are nearly every request, and express's
+ * per-request work (its request and response prototypes, the router's layers, an Error with a
+ * stack for every refusal) cost more than a small upload's own checks, and allocated about as
+ * much as the uploads themselves while Kafka stalled and boxes were being refused.
+ */
+export function createGatewayApp(deps: GatewayAppDeps): RequestListener {
+  const uploads = routesByPath(deps.routes);
+  const admit = inflightGate({ ...deps.limits, inflightBytes: deps.metrics.inflightBytes, inflightRequests: deps.metrics.inflightRequests });
+  const readBody = rawBodyReader(deps.limits);
+  const rateLimit = requestRateLimit({ requests: deps.limits.requestsPerWindow, windowSeconds: deps.limits.windowSeconds });
+  const ops = opsApp(deps);
+
+  /**
+   * The body as JSON. Its raw bytes live in this function only: had they been a local of the
+   * handler below, they would have stayed alive while the publish waits for Kafka (an async
+   * function keeps its locals across an await), a second copy of every stalled upload.
+   */
+  const readBodyAsJson = async (req: IncomingMessage, res: ServerResponse): Promise<unknown> => {
+    const raw = await readBody(req, res);
+    if (raw) deps.metrics.requestBytes.inc(raw.length);
+    return readUpload(req, raw, deps.limits);
+  };
+
+  /** One upload, start to answer. */
+  const handleUploadRequest = async (route: UploadRoute, path: string, search: string, req: IncomingMessage, res: ServerResponse) => {
+    // The cheap refusals, cheapest first, all before a byte of the body is read; the in-flight
+    // gate last, so a client refused here never holds budget that boxes need.
+    if (!deps.isAccepting()) throw new HttpError(503, 'UNAVAILABLE', 'the gateway is shutting down; retry later', {}, { 'Retry-After': '5' });
+    refuseEncodedBody(req);
+    const query = parseQuery(search);
+    const ip = req.socket.remoteAddress;
+    const principal = deps.authenticate({ headers: req.headers, query, ip });
+    await rateLimit(principal, ip);
+    admit(req, res);
+    // Received once the body has been read.
+    const receivedNow = () => ({ principal, receivedAt: Date.now(), path, remoteAddress: ip, strict: isStrictRequest(query) });
+
+    let body: unknown;
+    try {
+      body = await readBodyAsJson(req, res);
+    } catch (error) {
+      if (!(error instanceof UnreadableUpload)) throw error;
+      const answer = await route.handle.quarantineUnreadable(error, receivedNow());
+      sendJson(res, answer.status, answer.body);
+      return;
+    }
+    const context = receivedNow();
+    // Nor the parsed body past this point (measured: the base64 text of every stalled request
+    // stayed alive, 4/3 of its pictures, uncounted by the gate).
+    const answering = route.handle.upload(body, context);
+    body = undefined;
+    const answer = await answering;
+    sendJson(res, answer.status, answer.body);
+  };
+
+  return (req, res) => {
+    const target = req.method === 'POST' ? requestTarget(req.url ?? '') : undefined;
+    const route = target && uploads.get(target.path);
+    if (!target || !route) return void ops(req, res);
+    // The route label is the path that matched (a finite set), never the URL as sent.
+    res.once('finish', () => deps.metrics.requests.inc({ route: target.path, status: String(res.statusCode) }));
+    handleUploadRequest(route, target.path, target.search, req, res).catch((error: unknown) => answerFailure(error, req, res, target.path, deps.logger));
+  };
+}
+
+/** Health, readiness, metrics, and the 404 for any other request. */
+function opsApp(deps: GatewayAppDeps): express.Express {
   const app = express();
   // Only the exact paths are routes: case variants and trailing slashes are 404s, not new spellings.
   app.set('case sensitive routing', true);
@@ -37,73 +108,20 @@ export function createGatewayApp(deps: GatewayAppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
-
   app.use((req, res, next) => {
     res.once('finish', () => deps.metrics.requests.inc({ route: routeLabel(req), status: String(res.statusCode) }));
     next();
   });
-  const admit = inflightGate({ ...deps.limits, inflightBytes: deps.metrics.inflightBytes, inflightRequests: deps.metrics.inflightRequests });
-  const readBody = rawBodyReader(deps.limits);
-  const rateLimit = requestRateLimit({ requests: deps.limits.requestsPerWindow, windowSeconds: deps.limits.windowSeconds });
-
-  /**
-   * One upload, start to answer. One function rather than a chain of middleware: express's
-   * dispatch between seven handlers cost more per small event than any of them.
-   */
-  const handleUploadRequest = async (route: UploadRoute, req: Request, res: Response) => {
-    // The cheap refusals, cheapest first, all before a byte of the body is read; the in-flight
-    // gate last, so a client refused here never holds budget that boxes need.
-    if (!deps.isAccepting()) throw new HttpError(503, 'UNAVAILABLE', 'the gateway is shutting down; retry later', {}, { 'Retry-After': '5' });
-    refuseEncodedBody(req);
-    const principal = deps.authenticate(req);
-    await rateLimit(principal, req);
-    admit(req, res);
-    await readBody(req, res);
-
-    const context = {
-      principal,
-      receivedAt: Date.now(),
-      path: req.path,
-      remoteAddress: req.ip,
-      strict: isStrictRequest(req.query),
-    };
-    if (Buffer.isBuffer(req.body)) deps.metrics.requestBytes.inc(req.body.length);
-    let body: unknown;
-    try {
-      body = await readUpload(req, deps.limits);
-    } catch (error) {
-      if (!(error instanceof UnreadableUpload)) throw error;
-      req.body = undefined;
-      const answer = await route.handle.quarantineUnreadable(error, context);
-      sendJson(res, answer.status, answer.body);
-      return;
-    }
-    // The raw bytes are not needed any more: let them go now, not after a publish that may wait for Kafka.
-    req.body = undefined;
-    // Nor the parsed body here: an async function keeps its locals across an await (measured: the
-    // base64 text of every stalled request stayed alive, 4/3 of its pictures, uncounted by the gate).
-    const answering = route.handle.upload(body, context);
-    body = undefined;
-    const answer = await answering;
-    sendJson(res, answer.status, answer.body);
-  };
-
-  // Uploads before the operations routes: they are nearly every request. One route per path, so
-  // the route (the metrics label) is the pattern that matched.
-  for (const [path, route] of routesByPath(deps.routes)) {
-    const handler: RequestHandler = (req, res, next) => void handleUploadRequest(route, req, res).catch(next);
-    app.post(path, handler);
-  }
   app.use(opsRoutes({ registry: deps.registry, checks: deps.readiness, isAccepting: deps.isAccepting }));
-
   app.use((req, _res, next) => {
     next(new HttpError(404, 'NOT_FOUND', `no route for ${req.method} ${req.path}`));
   });
-  app.use(errorHandler(deps.logger));
+  const onError: ErrorRequestHandler = (error, req, res, _next) => answerFailure(error, req, res, req.path, deps.logger);
+  app.use(onError);
   return app;
 }
 
-/** Each path once: express would quietly give a path claimed twice to the first kind that claimed it. */
+/** Each path once: a path claimed twice would quietly go to the first kind that claimed it. */
 function routesByPath(routes: readonly UploadRoute[]): Map<string, UploadRoute> {
   const byPath = new Map<string, UploadRoute>();
   for (const route of routes) {
@@ -116,10 +134,30 @@ function routesByPath(routes: readonly UploadRoute[]): Map<string, UploadRoute> 
 }
 
 /**
- * What res.json() sends, without express's send() machinery (freshness, ETag, HEAD, encoding
- * checks) that a POST answer never needs: it cost more than the rest of the answer under load.
+ * The path (matched exactly: case and a trailing slash count) and query of a request target,
+ * in origin form as boxes send it or in absolute form, as express would read them.
  */
-function sendJson(res: Response, status: number, body: unknown): void {
+export function requestTarget(url: string): { path: string; search: string } | undefined {
+  let target = url;
+  if (!target.startsWith('/')) {
+    try {
+      const parsed = new URL(target);
+      target = parsed.pathname + parsed.search;
+    } catch {
+      return undefined;
+    }
+  }
+  const hash = target.indexOf('#');
+  if (hash >= 0) target = target.slice(0, hash);
+  const query = target.indexOf('?');
+  return query < 0 ? { path: target, search: '' } : { path: target.slice(0, query), search: target.slice(query + 1) };
+}
+
+/**
+ * What res.json() sends, without express's send() machinery (freshness, ETag, HEAD, encoding
+ * checks) that a POST answer never needs.
+ */
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.statusCode = status;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
@@ -137,15 +175,14 @@ function routeLabel(req: Request): string {
 }
 
 /** Every failure answers in the box's error style; body-parser's errors keep their status. */
-function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (error, req, response, _next) => {
-    const answer = toHttpError(error);
-    if (answer.status >= 500 && answer.status !== 503) logger.error({ err: error, path: req.path }, 'request failed');
-    if (response.headersSent) return void response.end();
-    // A refusal before the body was read: close rather than drain the rest of it to keep the connection.
-    if (!req.complete) response.set('Connection', 'close');
-    response.set(answer.headers).status(answer.status).json(errorBody(answer));
-  };
+function answerFailure(error: unknown, req: IncomingMessage, res: ServerResponse, path: string, logger: Logger): void {
+  const answer = toHttpError(error);
+  if (answer.status >= 500 && answer.status !== 503) logger.error({ err: error, path }, 'request failed');
+  if (res.headersSent) return void res.end();
+  // A refusal before the body was read: close rather than drain the rest of it to keep the connection.
+  if (!req.complete) res.setHeader('Connection', 'close');
+  for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+  sendJson(res, answer.status, errorBody(answer));
 }
 
 function toHttpError(error: unknown): HttpError {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
 import { ConfigError } from '@sophon/config';
 import { createShutdown, type Shutdown } from '@sophon/lifecycle';
@@ -61,9 +61,13 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     logger,
   });
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(config.GATEWAY_PORT, host, () => resolve(listening));
-    listening.once('error', reject);
+  const server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.GATEWAY_PORT, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   server.requestTimeout = 120_000;
   server.keepAliveTimeout = 65_000;

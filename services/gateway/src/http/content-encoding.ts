@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { HttpError } from './http-error.js';
 
 /**
@@ -8,7 +8,7 @@ import { HttpError } from './http-error.js';
  * Refusing costs nothing; charging every encoded body the full limit would still spend the CPU
  * to inflate it and let two or three such requests fill the budget of every box.
  */
-export function refuseEncodedBody(req: Request): void {
+export function refuseEncodedBody(req: IncomingMessage): void {
   const encoding = (req.headers['content-encoding'] ?? '').trim().toLowerCase();
   if (encoding === '' || encoding === 'identity') return;
   const shown = JSON.stringify(encoding.length > 40 ? `${encoding.slice(0, 40)}…` : encoding);

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ParsedUrlQuery } from 'node:querystring';
 import { HttpError } from './http-error.js';
 
 /** Who is posting: a device bound to one dev_sno, or a token allowed for any device. */
@@ -10,7 +11,15 @@ export interface DevicePrincipal {
   label: string;
 }
 
-export type DeviceAuthenticator = (req: Request) => DevicePrincipal;
+/** What a token can come with: the query (boxes can only be given a URL), the headers, the peer's address. */
+export interface PresentedRequest {
+  headers: IncomingHttpHeaders;
+  query: ParsedUrlQuery;
+  /** The peer's address; no proxy in front is trusted. */
+  ip: string | undefined;
+}
+
+export type DeviceAuthenticator = (req: PresentedRequest) => DevicePrincipal;
 
 /** Parses "token:dev_sno,token2:*" and/or lines of "token dev_sno" into a token table. */
 export function parseDeviceTokens(list: string | undefined, fileText: string | undefined): Map<string, string | undefined> {
@@ -60,12 +69,13 @@ export function tokenAuthenticator(tokens: Map<string, string | undefined>): Dev
 
 export const openAuthenticator: DeviceAuthenticator = (req) => ({ devSno: undefined, label: `ip:${req.ip ?? 'unknown'}` });
 
-function tokenOf(req: Request): string | undefined {
+function tokenOf(req: PresentedRequest): string | undefined {
   const query = req.query.token;
   if (typeof query === 'string' && query) return query;
-  const header = req.get('authorization');
+  const header = req.headers.authorization;
   if (header?.toLowerCase().startsWith('bearer ')) return header.slice(7).trim() || undefined;
-  return req.get('x-device-token') || undefined;
+  const deviceToken = req.headers['x-device-token'];
+  return (typeof deviceToken === 'string' && deviceToken) || undefined;
 }
 
 const digest = (token: string) => createHash('sha256').update(token).digest();

@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Gauge } from 'prom-client';
 import { HttpError } from './http-error.js';
 
@@ -13,7 +13,7 @@ export function inflightGate(options: {
   retryAfterSeconds: number;
   inflightBytes: Gauge;
   inflightRequests: Gauge;
-}): (req: Request, res: Response) => void {
+}): (req: IncomingMessage, res: ServerResponse) => void {
   let held = 0;
   return (req, res) => {
     const declared = Number(req.headers['content-length']);

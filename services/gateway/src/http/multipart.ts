@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import busboy from 'busboy';
 import { jsonPointer } from '@sophon/event-contract';
 import { HttpError } from './http-error.js';
@@ -27,7 +27,7 @@ export interface MultipartLimits {
  * A part never silently replaces a value the event already has: that is a 400 naming the field.
  * JSON in a part that cannot be read (or nests too deep) is an UnreadableUpload: it is quarantined.
  */
-export function readMultipart(req: Request, limits: MultipartLimits): Promise<unknown> {
+export function readMultipart(req: IncomingMessage, limits: MultipartLimits): Promise<unknown> {
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {

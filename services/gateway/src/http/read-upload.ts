@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
 import { findDeepNesting, findUnsafeJson } from './json-guard.js';
 import { HttpError } from './http-error.js';
@@ -21,27 +21,37 @@ export class UnreadableUpload extends HttpError {
   }
 }
 
-const isMultipart = (req: Request) => (req.get('content-type') ?? '').toLowerCase().startsWith('multipart/form-data');
+const isMultipart = (req: IncomingMessage) => (req.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/form-data');
 
 /**
  * Reads the body whatever the Content-Type says (boxes send text/plain or none): JSON
  * unless it is multipart/form-data. Encoded bodies never get here (refuseEncodedBodies);
  * `inflate: false` makes body-parser refuse one too, should the route ever lose that guard.
  */
-export function rawBodyReader({ maxBodyBytes }: UploadLimits): (req: Request, res: Response) => Promise<void> {
-  const read = express.raw({ type: (req) => !isMultipart(req as Request), limit: maxBodyBytes, inflate: false });
-  return (req, res) => new Promise((resolve, reject) => read(req, res, (error?: unknown) => (error ? reject(error) : resolve())));
+export function rawBodyReader({ maxBodyBytes }: UploadLimits): (req: IncomingMessage, res: ServerResponse) => Promise<Buffer | undefined> {
+  const read = express.raw({ type: (req) => !isMultipart(req), limit: maxBodyBytes, inflate: false });
+  return (req, res) =>
+    new Promise((resolve, reject) =>
+      read(req, res, (error?: unknown) => {
+        // body-parser leaves what it read on the request; it is handed over, not kept there.
+        const holder = req as IncomingMessage & { body?: unknown };
+        const body = holder.body;
+        holder.body = undefined;
+        if (error) reject(error);
+        else resolve(Buffer.isBuffer(body) ? body : undefined);
+      }),
+    );
 }
 
-export async function readUpload(req: Request, limits: UploadLimits): Promise<unknown> {
+/** The upload as JSON: `body` as read by rawBodyReader, or the multipart stream of `req`. */
+export async function readUpload(req: IncomingMessage, body: Buffer | undefined, limits: UploadLimits): Promise<unknown> {
   let value: unknown;
   let rawText: string;
   if (isMultipart(req)) {
     value = await readMultipart(req, limits);
     rawText = '';
   } else {
-    const body: unknown = req.body;
-    if (!Buffer.isBuffer(body) || body.length === 0) throw new UnreadableUpload('the request body is empty: send a HistoryEvent as JSON', '');
+    if (body === undefined || body.length === 0) throw new UnreadableUpload('the request body is empty: send a HistoryEvent as JSON', '');
     rawText = body.toString('utf8');
     // On the raw bytes, before JSON.parse: a body of nothing but "[[[[" would cost seconds of parsing.
     const tooDeep = findDeepNesting(body, limits.maxJsonDepth);

@@ -1,4 +1,3 @@
-import type { Request } from 'express';
 import { windowRateLimiter } from '../ingest/device-rate-limit.js';
 import type { DevicePrincipal } from './device-auth.js';
 
@@ -9,17 +8,17 @@ import type { DevicePrincipal } from './device-auth.js';
  * (or open mode) stands for many boxes, which cannot be told apart before the body is read, so it
  * is counted per client address: each box has its own.
  */
-export function requestRateLimit({ requests, windowSeconds }: { requests: number; windowSeconds: number }): (principal: DevicePrincipal, req: Request) => Promise<void> {
+export function requestRateLimit({ requests, windowSeconds }: { requests: number; windowSeconds: number }): (principal: DevicePrincipal, ip: string | undefined) => Promise<void> {
   const spend = windowRateLimiter({
     points: requests,
     windowSeconds,
     refusal: (who) => `${who} is over its rate limit of ${requests} requests per ${windowSeconds} s`,
   });
-  return (principal, req) => spend(requester(principal, req), 1);
+  return (principal, ip) => spend(requester(principal, ip), 1);
 }
 
-function requester(principal: DevicePrincipal, req: Request): string {
+function requester(principal: DevicePrincipal, ip: string | undefined): string {
   if (principal.devSno !== undefined) return `the token of device ${principal.devSno}`;
-  const address = req.ip ?? 'unknown';
+  const address = ip ?? 'unknown';
   return principal.label.startsWith('ip:') ? `client ${address}` : `${principal.label} from ${address}`;
 }
