@@ -24,7 +24,7 @@ export async function runBenchmarks(options: { quick: boolean; outDir: string; o
   if (wanted.has('end-to-end') || wanted.has('capacity') || wanted.has('gateway')) {
     options.output.line('starting the local stack (mock Kafka, ClickHouse, s3rver, every service as a process)');
     const s3 = await startS3Process([BUCKET]);
-    const stack = await startLocalStack({ output: 'ignore', logLevel: 'warn', s3: s3.server }).catch(async (error: unknown) => {
+    const stack = await startLocalStack({ output: 'ignore', logLevel: 'warn', s3: s3.server, built: true }).catch(async (error: unknown) => {
       await s3.stop();
       throw error;
     });

@@ -7,7 +7,7 @@
  */
 import { runLoad, type LoadResult, type RequestSource } from '@sophon/device-simulator';
 import type { LocalStack } from '../local/stack.js';
-import { freezeProcess, startScript } from './child-processes.js';
+import { freezeProcess, serviceEntry, startScript } from './child-processes.js';
 import { childPid, startPhase } from './process-stats.js';
 import type { PublishCeilingResult } from './kafka-publish-ceiling.js';
 import { formatMiB, phaseMs, type BenchSettings } from './settings.js';
@@ -27,7 +27,7 @@ interface Measured {
 
 export async function benchmarkGateway(stack: LocalStack, settings: BenchSettings): Promise<{ underLoadPeakRssBytes: number; stalledPeakRssBytes: number }> {
   const { output, recorder } = settings;
-  const gatewayPid = childPid('services/gateway/src/main.ts');
+  const gatewayPid = childPid(serviceEntry('gateway'));
   const kafkaPid = childPid('mock-kafka-');
   const poolSize = (profile: 'small' | 'full') => (settings.quick ? POOLS[profile].quickSize : POOLS[profile].size);
   const uploads = {

@@ -13,11 +13,22 @@ export interface SpawnOptions {
   stdio: StdioOptions;
   /** Node's own flags before the entry, e.g. --cpu-prof. */
   nodeArgs?: string[];
+  /** Run the entry's build (dist/, `pnpm build`), as the images run it, instead of its sources through tsx. */
+  built?: boolean;
 }
 
-/** `node --conditions=development --import tsx <REPO_ROOT/entry>` with process.env plus `env`. */
+/** The file that runs for `entry` (a src/ .ts path of the workspace): itself, or its build. */
+export function entryFile(entry: string, built = false): string {
+  return built ? entry.replace('/src/', '/dist/').replace(/\.ts$/, '.js') : entry;
+}
+
+/**
+ * `node --conditions=development --import tsx <REPO_ROOT/entry>`, or `node <its build>` (packages
+ * then resolve to their builds too), with process.env plus `env`.
+ */
 export function spawnEntry(entry: string, options: SpawnOptions): ChildProcess {
-  return spawn(process.execPath, [...(options.nodeArgs ?? []), '--conditions=development', '--import', 'tsx', `${REPO_ROOT}${entry}`], {
+  const run = options.built ? [`${REPO_ROOT}${entryFile(entry, true)}`] : ['--conditions=development', '--import', 'tsx', `${REPO_ROOT}${entry}`];
+  return spawn(process.execPath, [...(options.nodeArgs ?? []), ...run], {
     env: { ...process.env, ...options.env },
     stdio: options.stdio,
   });
