@@ -22,7 +22,7 @@ import { loadRegistrationWorkerConfig, registrationWorkerEnv } from '../../servi
 import { deviceSyncEnv, loadDeviceSyncConfig } from '../../services/device-sync/src/config.js';
 import { loadMigrateConfig, migrateEnv } from '../../packages/clickhouse/src/migrate-env.js';
 import { DEFAULT_TOPICS_FILE, ensureTopicsEnv, loadEnsureTopicsConfig } from '../../packages/kafka/src/ensure-topics-cli.js';
-import { BUCKET, DATABASE } from '../local/stack.js';
+import { BUCKET, DATABASE, GATEWAY_MALLOC_ENV } from '../local/stack.js';
 import { hostAndPort, interpolate, readCompose, readEnvFile, ROOT, serviceEnvironment, type ComposeFile } from './compose-file.js';
 
 /** Each program the product image runs (compose's `command`), with the loader its entry point calls. */
@@ -40,6 +40,7 @@ type Program = keyof typeof PROGRAMS;
 /** Set by compose but read by something other than our schemas. */
 const READ_ELSEWHERE: Record<string, string> = {
   KAFKAJS_NO_PARTITIONER_WARNING: 'kafkajs itself',
+  MALLOC_MMAP_THRESHOLD_: "glibc's allocator (see GATEWAY_MALLOC_ENV in deploy/local/stack.ts)",
 };
 
 const compose = readCompose();
@@ -119,6 +120,11 @@ describe('each program of the product image, with the environment compose gives 
       const unknown = Object.keys(envOf(name)).filter((variable) => !known.has(variable) && !(variable in READ_ELSEWHERE));
       assert.deepEqual(unknown, [], `${name} sets variables its configuration ignores`);
     }
+  });
+
+  test("the gateway's allocator is set as the benchmarks measured it (the local stack's GATEWAY_MALLOC_ENV)", () => {
+    const env = envOf('gateway');
+    for (const [variable, value] of Object.entries(GATEWAY_MALLOC_ENV)) assert.equal(env[variable], value, variable);
   });
 
   test('a misspelled variable would be caught', () => {
