@@ -43,7 +43,7 @@ export const MOCK_BROKER_CONSUMER_MAX_WAIT_MS = '100';
  * few cycles, so they are kept short: at 10 events/s, p99 posted → queryable fell from ~0.9–1.4 s
  * (200 ms, with 500 ms fetch waits) to ~0.4–0.5 s, about as low as with 50 ms, which sends twice
  * the inserts (each a ClickHouse part to write and merge). Compose, on Kafka, where one cycle is
- * enough, sets 200 (docker-compose.yml).
+ * enough, keeps the writer's default, 200.
  */
 export const LOCAL_WRITER_FLUSH_INTERVAL_MS = '100';
 
