@@ -48,3 +48,14 @@ test('findDeepNesting ignores brackets inside strings, also after escaped quotes
   // A picture-sized string is skipped whole.
   assert.equal(findDeepNesting(Buffer.from(`{"p":"${'A'.repeat(500_000)}","q":[[1]]}`), 2), 500_013);
 });
+
+test('findDeepNesting: a text with at most maxDepth [ and { cannot be too deep; one more, nested, is found where it opens', () => {
+  const nested = (levels: number) => Buffer.from(`${'['.repeat(levels)}1${']'.repeat(levels)}`);
+  assert.equal(findDeepNesting(nested(32), 32), -1);
+  assert.equal(findDeepNesting(nested(33), 32), 32);
+  // Many brackets side by side (a batch of events): the byte scan decides, and finds no depth beyond 2.
+  const wide = Buffer.from(`[${'{"a":[1]},'.repeat(40)}{}]`);
+  assert.equal(findDeepNesting(wide, 3), -1);
+  assert.equal(findDeepNesting(wide, 2), referenceDeepNesting(wide, 2));
+  assert.notEqual(referenceDeepNesting(wide, 2), -1);
+});

@@ -61,6 +61,7 @@ const CLOSE_BRACE = 0x7d;
  */
 export function findDeepNesting(bytes: Uint8Array, maxDepth: number): number {
   const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (atMostOpenings(buffer, maxDepth)) return -1;
   let depth = 0;
   for (let i = 0; i < buffer.length; i++) {
     const byte = buffer[i]!;
@@ -74,6 +75,19 @@ export function findDeepNesting(bytes: Uint8Array, maxDepth: number): number {
     }
   }
   return -1;
+}
+
+/**
+ * True when the text holds at most `limit` [ and { in all (inside strings too): it cannot nest
+ * deeper than that. Native searches, one per bracket: a single event has a dozen or so, and the
+ * byte loop above cost ~4 % of a small event's CPU on the digits of its feature vector.
+ */
+function atMostOpenings(buffer: Buffer, limit: number): boolean {
+  let count = 0;
+  for (const opening of [OPEN_BRACKET, OPEN_BRACE]) {
+    for (let at = buffer.indexOf(opening); at >= 0; at = buffer.indexOf(opening, at + 1)) if (++count > limit) return false;
+  }
+  return true;
 }
 
 /** The offset of the quote that ends the string opened at `open` (the first not escaped by an odd run of backslashes), or -1. */
