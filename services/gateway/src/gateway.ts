@@ -69,6 +69,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       resolve();
     });
   });
+  // Once listening, a server error (e.g. accept() out of file descriptors) is logged, not fatal.
+  server.on('error', (error) => logger.error({ err: error }, 'HTTP server error'));
   server.requestTimeout = 120_000;
   server.keepAliveTimeout = 65_000;
 
