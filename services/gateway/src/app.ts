@@ -137,7 +137,7 @@ function routesByPath(routes: readonly UploadRoute[]): Map<string, UploadRoute> 
  * The path (matched exactly: case and a trailing slash count) and query of a request target,
  * in origin form as boxes send it or in absolute form, as express would read them.
  */
-export function requestTarget(url: string): { path: string; search: string } | undefined {
+function requestTarget(url: string): { path: string; search: string } | undefined {
   let target = url;
   if (!target.startsWith('/')) {
     try {
