@@ -16,6 +16,12 @@ export interface SinkContext {
   signal: AbortSignal;
   /** Keeps the group membership alive during long work. */
   heartbeat(): Promise<void>;
+  /**
+   * How many batches of this topic the sink is handling right now, this one included. kafkajs
+   * fetches again only once every batch of the last fetch is committed: a sink that gathers rows
+   * across batches need not wait for more once this many are waiting.
+   */
+  batchesInSink(): number;
   logger: Logger;
 }
 
@@ -91,6 +97,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
   const lostOffsets = createLostOffsetWatch({ kafka, consumer, groupId, metrics, logger });
   // A new one at every join: losing it (a rebalance seen by a heartbeat) ends the retries under way.
   let membership = membershipOf(stopping.signal);
+  const inSink = new Map<string, number>();
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     crashed = payload.error;
     running = false;
@@ -184,11 +191,16 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
 
   const storeOnce = async (messages: ConsumedMessage[], log: Logger, payload: EachBatchPayload, member: Membership) => {
     let rejected: { message: ConsumedMessage; error: unknown }[];
+    const { topic } = payload.batch;
+    inSink.set(topic, (inSink.get(topic) ?? 0) + 1);
     try {
-      rejected = (await sink.handleBatch(messages, { signal: member.signal, heartbeat: () => heartbeat(payload, member), logger: log }))?.rejected ?? [];
+      const context: SinkContext = { signal: member.signal, heartbeat: () => heartbeat(payload, member), batchesInSink: () => inSink.get(topic) ?? 0, logger: log };
+      rejected = (await sink.handleBatch(messages, context))?.rejected ?? [];
     } catch (error) {
       if (!isPermanent(error)) throw error;
       rejected = messages.map((message) => ({ message, error }));
+    } finally {
+      inSink.set(topic, inSink.get(topic)! - 1);
     }
     if (rejected.length === 0) return;
     // Dead letters are published before the commit; if that fails, the batch is retried.

@@ -23,7 +23,7 @@ let producer: DurableProducer;
 const runners: ConsumerRunner[] = [];
 
 before(async () => {
-  server = await startKafka({ topics: { 'retry-in': 1, 'poison-in': 2, 'stop-in': 1, dlq: 1 } });
+  server = await startKafka({ topics: { 'retry-in': 1, 'poison-in': 2, 'stop-in': 1, 'hand-in': 2, dlq: 1 } });
   producer = createDurableProducer(kafka(), logger);
   await producer.connect();
 });
@@ -102,6 +102,31 @@ test('a transiently failing sink is retried with backoff; offsets are committed 
   await until(async () => (await committed('retry-group', 'retry-in')) === values.length, 'offsets committed');
   const metrics = await registry.getSingleMetricAsString('consumer_batch_retries_total');
   assert.match(metrics, /consumer_batch_retries_total\{topic="retry-in"\} [1-9]/);
+  await runner.stop();
+});
+
+test('the sink is told how many batches of its topic it holds at once', async () => {
+  // Keys that fall in both partitions, so that each has a batch to hand over.
+  await producer.publish(['a', 'b', 'c', 'd'].map((value) => ({ topic: 'hand-in', key: value, value: Buffer.from(value), headers: {} })));
+  const seen: number[] = [];
+  let bothInHand!: () => void;
+  const together = new Promise<void>((resolve) => (bothInHand = resolve));
+  let stored = 0;
+  const runner = startRunner('hand-in', 'hand-group', {
+    async handleBatch(messages, context) {
+      seen.push(context.batchesInSink());
+      if (context.batchesInSink() === 2) bothInHand();
+      // Each batch waits (a while at most) for the other, as a batcher would.
+      await Promise.race([together, new Promise((resolve) => setTimeout(resolve, 5000))]);
+      stored += messages.length;
+    },
+  });
+  await runner.start();
+  await until(() => stored === 4, 'every message stored');
+  assert.ok(seen.includes(2), `both partitions' batches were in the sink at once (seen ${seen.join(', ')})`);
+  await producer.publish([{ topic: 'hand-in', key: 'e', value: Buffer.from('e'), headers: {} }]);
+  await until(() => stored === 5, 'the later message stored');
+  assert.equal(seen.at(-1), 1, 'a batch alone, once the others were answered');
   await runner.stop();
 });
 

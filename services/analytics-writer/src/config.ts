@@ -14,11 +14,10 @@ export const analyticsWriterEnv = {
   /** An insert is sent when this many rows are waiting... */
   ANALYTICS_BATCH_ROWS: env.integer(10_000, { min: 1 }),
   /**
-   * ...or when the oldest waiting row has waited this long. At a site's few events a second a
-   * fetch brings fewer batches than the writer waits for, so each insert waits for this timer and
-   * the consumer fetches nothing new meanwhile: an event can wait out the cycle under way, then
-   * one of its own. 200 ms keeps event → queryable near half a second (1000 put it near two),
-   * with at most ~5 inserts a second.
+   * ...or, at a site's few events a second, once every batch the consumer holds is waiting and the
+   * last insert is this old (kafkajs fetches nothing new until they are stored: waiting longer
+   * only idles it); otherwise when the oldest waiting row has waited this long. So at most ~5
+   * inserts a second, and no row waits longer than this for company.
    */
   ANALYTICS_FLUSH_INTERVAL_MS: env.integer(200, { min: 10 }),
   /**

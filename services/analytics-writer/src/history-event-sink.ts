@@ -1,7 +1,7 @@
 import { setImmediate } from 'node:timers/promises';
 import { describeClickHouseError, insertIsolatingRefusedRows, insertJsonLines, type ClickHouseClient } from '@sophon/clickhouse';
 import { decodeHistoryEventMessageKeepingFeatureJson } from '@sophon/event-contract';
-import { PermanentError, type ConsumedMessage, type MessageSink, type SinkResult } from '@sophon/kafka';
+import { PermanentError, type ConsumedMessage, type MessageSink, type SinkContext, type SinkResult } from '@sophon/kafka';
 import { Counter, Histogram, type Registry } from '@sophon/ops-http';
 import { historyEventRowLine } from './history-event-row.js';
 import { RowBatcher } from './row-batcher.js';
@@ -57,12 +57,12 @@ export function createHistoryEventSink(options: HistoryEventSinkOptions): Messag
   );
 
   return {
-    handleBatch: (messages) => store(messages),
+    handleBatch: (messages, context) => store(messages, context),
     flush: () => batcher.flush(),
   };
 
   /** Rows for the messages, stored (resolved) with the insert that carries them; unstorable messages rejected. */
-  async function store(messages: ConsumedMessage[]): Promise<SinkResult> {
+  async function store(messages: ConsumedMessage[], context: SinkContext): Promise<SinkResult> {
     // kafkajs hands the batches of a fetch to the runner back to back, in promise callbacks, and a
     // batch takes tens of ms to decode: without a turn of the event loop between them, an insert
     // made ready by one batch would not reach the socket until every other batch under way had
@@ -81,7 +81,7 @@ export function createHistoryEventSink(options: HistoryEventSinkOptions): Messag
         rejected.push({ message, error: new PermanentError(`not a storable history event: ${(error as Error).message}`, { cause: error }) });
       }
     }
-    for (const { index, error } of await batcher.add(rows)) {
+    for (const { index, error } of await batcher.add(rows, context.batchesInSink())) {
       rejected.push({ message: rowMessages[index]!, error: new PermanentError(`ClickHouse refused the row: ${describeClickHouseError(error)}`, { cause: error }) });
     }
     return { rejected };

@@ -1,36 +1,51 @@
+import { performance } from 'node:perf_hooks';
 import type { RefusedRow } from '@sophon/clickhouse';
 
 /**
  * Gathers rows from the batches of several partitions (handled concurrently by the consumer
- * runner) into one insert, sent when `maxRows` are waiting, when `enoughWaiting(callers waiting)`
- * says so (e.g. every batch the consumer is handling is waiting: no one else can add rows, and
- * waiting longer only idles it), or when the oldest has waited `maxWaitMs`. Each caller's promise
- * settles with the insert that carried its rows, so the runner commits a batch only once its rows
- * are stored, and retries it if that insert failed. The insert may refuse single rows for their
- * data and store the rest: each caller then hears of its own refused rows only, so one bad row
- * holds up neither the other rows of its batch nor other partitions.
+ * runner) into one insert. An insert is sent:
+ * - when `maxRows` are waiting, or when `enoughWaiting(callers waiting)` says so (e.g. half of
+ *   the batches the consumer handles at once: the other half is decoded meanwhile);
+ * - when every batch the consumer holds is waiting (see `add`): nothing can join them until one is
+ *   answered, so they go once the previous insert is `intervalMs` old, at once at a low rate;
+ * - otherwise when the oldest row has waited `intervalMs`.
+ * So at a trickle there is at most one insert per `intervalMs` and no row waits longer than that.
+ * Each caller's promise settles with the insert that carried its rows, so the runner commits a
+ * batch only once its rows are stored, and retries it if that insert failed. The insert may refuse
+ * single rows for their data and store the rest: each caller then hears of its own refused rows
+ * only, so one bad row holds up neither the other rows of its batch nor other partitions.
  */
 export class RowBatcher<Row> {
   private rows: Row[] = [];
   private waiters: { from: number; to: number; resolve: (refused: RefusedRow[]) => void; reject: (error: unknown) => void }[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private timerDueAt = Infinity;
+  /** Counted from the start, so that a writer that just started gathers its first fetch's rows too. */
+  private lastSentAt: number;
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly insert: (rows: Row[]) => Promise<RefusedRow[] | void>,
     private readonly maxRows: number,
-    private readonly maxWaitMs: number,
+    private readonly intervalMs: number,
     private readonly enoughWaiting: (callers: number) => boolean = () => false,
-  ) {}
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.lastSentAt = now();
+  }
 
-  /** Resolves once the rows are stored, with those refused (indices into `rows`). */
-  add(rows: Row[]): Promise<RefusedRow[]> {
+  /**
+   * Resolves once the rows are stored, with those refused (indices into `rows`). `batchesInHand`:
+   * how many batches, this one included, may add rows before any of them is answered (unknown:
+   * the rows wait for the timer or for company).
+   */
+  add(rows: Row[], batchesInHand = Infinity): Promise<RefusedRow[]> {
     if (rows.length === 0) return Promise.resolve([]);
     const from = this.rows.length;
     const stored = new Promise<RefusedRow[]>((resolve, reject) => this.waiters.push({ from, to: from + rows.length, resolve, reject }));
     this.rows.push(...rows);
     if (this.rows.length >= this.maxRows || this.enoughWaiting(this.waiters.length)) void this.flush();
-    else this.timer ??= setTimeout(() => void this.flush(), this.maxWaitMs);
+    else this.flushBy(this.waiters.length >= batchesInHand ? this.lastSentAt + this.intervalMs : this.now() + this.intervalMs);
     return stored;
   }
 
@@ -38,11 +53,13 @@ export class RowBatcher<Row> {
   flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.timerDueAt = Infinity;
     if (this.rows.length > 0) {
       const rows = this.rows;
       const waiters = this.waiters;
       this.rows = [];
       this.waiters = [];
+      this.lastSentAt = this.now();
       // One insert at a time: ClickHouse prefers few large inserts, and order is kept.
       this.flushing = this.flushing.then(() =>
         this.insert(rows).then(
@@ -57,5 +74,18 @@ export class RowBatcher<Row> {
       );
     }
     return this.flushing;
+  }
+
+  /** Flushes at `dueAt` at the latest (at once if that is past). */
+  private flushBy(dueAt: number): void {
+    const inMs = dueAt - this.now();
+    if (inMs <= 0) {
+      void this.flush();
+      return;
+    }
+    if (dueAt >= this.timerDueAt) return;
+    clearTimeout(this.timer);
+    this.timerDueAt = dueAt;
+    this.timer = setTimeout(() => void this.flush(), inMs);
   }
 }

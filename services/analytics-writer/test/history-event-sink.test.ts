@@ -8,7 +8,7 @@ import { createMetricsRegistry } from '@sophon/ops-http';
 import { createHistoryEventSink } from '../src/history-event-sink.js';
 import { event, historyMessages, logger } from './harness.js';
 
-const context: SinkContext = { signal: new AbortController().signal, heartbeat: async () => {}, logger };
+const context: SinkContext = { signal: new AbortController().signal, heartbeat: async () => {}, batchesInSink: () => 1, logger };
 
 test('an insert made ready by one batch is sent before the next batch handed over with it is decoded', async () => {
   const order: string[] = [];

@@ -33,7 +33,7 @@ function consumed(message: OutboundMessage, partition: number): ConsumedMessage 
 const messagesOf = (partition: number, names: string[]) =>
   names.map((name, i) => consumed(historyMessages(event(`BOX-P${partition}`, partition * 100 + i, (e) => (e.identity_name = name)))[0]!, partition));
 
-const context: SinkContext = { signal: new AbortController().signal, heartbeat: async () => {}, logger };
+const context: SinkContext = { signal: new AbortController().signal, heartbeat: async () => {}, batchesInSink: () => 1, logger };
 /** With 2n concurrent batches, n waiting send the insert: the batches handled together share it. */
 const sinkFor = (database: string, batchesTogether: number) =>
   createHistoryEventSink({ client, database, maxRows: 1000, maxWaitMs: 60_000, concurrentBatches: 2 * batchesTogether, registry: createMetricsRegistry('analytics-writer') });

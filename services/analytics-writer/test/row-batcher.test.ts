@@ -56,3 +56,38 @@ test('empty batches resolve at once and flush waits for inserts under way', asyn
   await Promise.all([pending, flushing]);
   assert.equal(flushed, true);
 });
+
+test('once every batch in hand is waiting, their rows go as soon as the last insert is intervalMs old', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  let clock = 0;
+  const inserts: number[][] = [];
+  const batcher = new RowBatcher<number>(async (rows) => void inserts.push(rows), 1000, 60_000, () => false, () => clock);
+
+  // A minute after the start (or the last insert), a lone batch in hand goes at once.
+  clock = 60_000;
+  await batcher.add([1], 1);
+  assert.deepEqual(inserts, [[1]]);
+
+  // Ten seconds after that insert, the next waits out the rest of the minute: one insert per interval.
+  clock = 70_000;
+  let stored = false;
+  const second = batcher.add([2], 1).then(() => (stored = true));
+  t.mock.timers.tick(49_999);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(stored, false);
+  t.mock.timers.tick(1);
+  await second;
+  assert.deepEqual(inserts, [[1], [2]]);
+});
+
+test('while another batch in hand has not added its rows, the rows wait for it', async () => {
+  let clock = 0;
+  const inserts: number[][] = [];
+  const batcher = new RowBatcher<number>(async (rows) => void inserts.push(rows), 1000, 60_000, () => false, () => clock);
+  clock = 60_000;
+  const first = batcher.add([1], 2);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(inserts, []);
+  await Promise.all([first, batcher.add([2, 3], 2)]);
+  assert.deepEqual(inserts, [[1, 2, 3]]);
+});

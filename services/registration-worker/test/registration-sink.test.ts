@@ -10,7 +10,7 @@ import { createRegistrationSink } from '../src/registration-sink.js';
 import type { RegistrationRow, RegistrationsTable } from '../src/registrations-table.js';
 import { gatewayMessages, historyEventMessage, POLICY, strangerEvent } from './events.js';
 
-const context: SinkContext = { signal: new AbortController().signal, heartbeat: async () => {}, logger: createLogger({ service: 'sink-test', level: 'silent' }) };
+const context: SinkContext = { signal: new AbortController().signal, heartbeat: async () => {}, batchesInSink: () => 1, logger: createLogger({ service: 'sink-test', level: 'silent' }) };
 
 /** The history-events message of a device event, as the worker's consumer receives it. */
 function consumed(overrides: Parameters<typeof gatewayMessages>[0], offset = 0): ConsumedMessage {
