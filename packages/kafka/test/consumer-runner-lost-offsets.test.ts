@@ -1,60 +1,34 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Registry } from 'prom-client';
 import { createLogger } from '@sophon/logger';
-import { committedOffsets, startKafka, waitFor as until, type KafkaServer } from '@sophon/test-kit';
-import { createConsumerMetrics, createConsumerRunner, createDurableProducer, createKafkaClient, type ConsumerRunner, type DurableProducer } from '../src/index.js';
+import { waitFor as until } from '@sophon/test-kit';
+import { useRunnerFixture } from './runner-fixture.js';
 
-const quiet = createLogger({ service: 'lost-offsets-test', level: (process.env.TEST_LOG_LEVEL as 'info') ?? 'silent' });
-let server: KafkaServer;
-let producer: DurableProducer;
-const runners: ConsumerRunner[] = [];
-
-before(async () => {
-  server = await startKafka({ topics: { 'small-in': 1, dlq: 1 } });
-  producer = createDurableProducer(createKafkaClient({ brokers: server.brokers, clientId: 'lost-offsets-test' }, quiet), quiet);
-  await producer.connect();
-});
-after(async () => {
-  await Promise.all(runners.map((runner) => runner.stop()));
-  await producer.disconnect();
-  await server.close();
-});
+const fixture = useRunnerFixture('lost-offsets-test', { 'small-in': 1 });
 
 function startRunner(stored: string[], registry: Registry, logLines: string[]) {
   const destination = new PassThrough();
   destination.on('data', (chunk: Buffer) => logLines.push(...chunk.toString().split('\n').filter(Boolean)));
-  const runner = createConsumerRunner({
-    kafka: createKafkaClient({ brokers: server.brokers, clientId: 'lost-offsets-test' }, quiet),
+  return fixture.startRunner({
     groupId: 'lagging-group',
     topics: ['small-in'],
     sink: { handleBatch: async (messages) => void stored.push(...messages.map((m) => m.offset)) },
-    deadLetter: { producer, topic: 'dlq' },
-    metrics: createConsumerMetrics(registry),
+    registry,
     logger: createLogger({ service: 'lost-offsets-test', level: 'warn', destination }),
-    settings: {
-      sessionTimeoutMs: 4000,
-      heartbeatIntervalMs: 500,
-      maxWaitTimeMs: 200,
-      maxBytesPerPartition: 8 * 1024 * 1024,
-      partitionsConsumedConcurrently: 1,
-      retry: { initialMs: 50, maxMs: 200 },
-      fromBeginning: true,
-    },
+    settings: { maxBytesPerPartition: 8 * 1024 * 1024, partitionsConsumedConcurrently: 1 },
   });
-  runners.push(runner);
-  return runner;
 }
 
-const publishOne = (value: Buffer) => producer.publish([{ topic: 'small-in', key: 'k', value, headers: {} }]);
+const publishOne = (value: Buffer) => fixture.producer().publish([{ topic: 'small-in', key: 'k', value, headers: {} }]);
 
 test('a partition reset past a lagging committed offset is an alarm naming the lost range', async () => {
   for (let i = 0; i < 3; i++) await publishOne(Buffer.from(`small-${i}`));
   const first: string[] = [];
   const runner = startRunner(first, new Registry(), []);
   await runner.start();
-  await until(async () => (await committedOffsets(server.brokers, 'lagging-group', 'small-in')) === 3, 'the first three committed');
+  await until(async () => (await fixture.committed('lagging-group', 'small-in')) === 3, 'the first three committed');
   await runner.stop();
 
   // While the group is away, 12 × 600 KB in separate sends: the mock broker keeps ~5 MB per

@@ -1,77 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Registry } from 'prom-client';
-import { createLogger } from '@sophon/logger';
-import { committedOffsets, startKafka, waitFor as until, type KafkaServer } from '@sophon/test-kit';
-import {
-  createConsumerMetrics,
-  createConsumerRunner,
-  createDurableProducer,
-  createKafkaClient,
-  DEAD_LETTER_HEADERS,
-  PermanentError,
-  replayRecord,
-  type ConsumedMessage,
-  type ConsumerRunner,
-  type DurableProducer,
-  type MessageSink,
-} from '../src/index.js';
+import { startTopicReader, waitFor as until } from '@sophon/test-kit';
+import { DEAD_LETTER_HEADERS, PermanentError, replayRecord, type MessageSink } from '../src/index.js';
+import { DEAD_LETTER_TOPIC, keysPerPartition, useRunnerFixture } from './runner-fixture.js';
 
-const logger = createLogger({ service: 'runner-test', level: (process.env.TEST_LOG_LEVEL as 'info') ?? 'silent' });
-let server: KafkaServer;
-let producer: DurableProducer;
-const runners: ConsumerRunner[] = [];
-
-before(async () => {
-  server = await startKafka({ topics: { 'retry-in': 1, 'poison-in': 2, 'stop-in': 1, 'hand-in': 2, dlq: 1 } });
-  producer = createDurableProducer(kafka(), logger);
-  await producer.connect();
-});
-after(async () => {
-  await Promise.all(runners.map((runner) => runner.stop()));
-  await producer.disconnect();
-  await server.close();
-});
-
-const kafka = () => createKafkaClient({ brokers: server.brokers, clientId: 'runner-test' }, logger);
-
-function startRunner(topic: string, groupId: string, sink: MessageSink, registry = new Registry()) {
-  const runner = createConsumerRunner({
-    kafka: kafka(),
-    groupId,
-    topics: [topic],
-    sink,
-    deadLetter: { producer, topic: 'dlq' },
-    metrics: createConsumerMetrics(registry),
-    logger,
-    settings: {
-      sessionTimeoutMs: 4000,
-      heartbeatIntervalMs: 500,
-      maxWaitTimeMs: 200,
-      maxBytesPerPartition: 4 * 1024 * 1024,
-      partitionsConsumedConcurrently: 2,
-      retry: { initialMs: 50, maxMs: 200 },
-      fromBeginning: true,
-    },
-  });
-  runners.push(runner);
-  return runner;
-}
+const fixture = useRunnerFixture('runner-test', { 'retry-in': 1, 'poison-in': 2, 'stop-in': 1, 'hand-in': 2 });
+const { committed } = fixture;
+const startRunner = (topic: string, groupId: string, sink: MessageSink, registry = new Registry()) => fixture.startRunner({ groupId, topics: [topic], sink, registry });
 
 async function publish(topic: string, values: string[]) {
-  await producer.publish(values.map((value, i) => ({ topic, key: `k${i % 4}`, value: Buffer.from(value), headers: { 'event-id': value } })));
-}
-
-
-const committed = (groupId: string, topic: string) => committedOffsets(server.brokers, groupId, topic);
-
-async function readAll(topic: string, count: number): Promise<ConsumedMessage[]> {
-  const seen: ConsumedMessage[] = [];
-  const reader = startRunner(topic, `reader-${topic}-${Date.now()}`, { handleBatch: async (messages) => void seen.push(...messages) });
-  await reader.start();
-  await until(() => seen.length >= count, `${count} messages on ${topic}`);
-  await reader.stop();
-  return seen;
+  await fixture.producer().publish(values.map((value, i) => ({ topic, key: `k${i % 4}`, value: Buffer.from(value), headers: { 'event-id': value } })));
 }
 
 test('a transiently failing sink is retried with backoff; offsets are committed only after it stored', async () => {
@@ -106,8 +45,9 @@ test('a transiently failing sink is retried with backoff; offsets are committed 
 });
 
 test('the sink is told how many batches of its topic it holds at once', async () => {
-  // Keys that fall in both partitions, so that each has a batch to hand over.
-  await producer.publish(['a', 'b', 'c', 'd'].map((value) => ({ topic: 'hand-in', key: value, value: Buffer.from(value), headers: {} })));
+  // Two messages in each partition, so that each has a batch to hand over.
+  const [first, second] = keysPerPartition('hand-in', 2, 2);
+  await fixture.producer().publish([...first!, ...second!].map((key) => ({ topic: 'hand-in', key, value: Buffer.from(key), headers: {} })));
   const seen: number[] = [];
   let bothInHand!: () => void;
   const together = new Promise<void>((resolve) => (bothInHand = resolve));
@@ -124,7 +64,7 @@ test('the sink is told how many batches of its topic it holds at once', async ()
   await runner.start();
   await until(() => stored === 4, 'every message stored');
   assert.ok(seen.includes(2), `both partitions' batches were in the sink at once (seen ${seen.join(', ')})`);
-  await producer.publish([{ topic: 'hand-in', key: 'e', value: Buffer.from('e'), headers: {} }]);
+  await fixture.producer().publish([{ topic: 'hand-in', key: first![0]!, value: Buffer.from('later'), headers: {} }]);
   await until(() => stored === 5, 'the later message stored');
   assert.equal(seen.at(-1), 1, 'a batch alone, once the others were answered');
   await runner.stop();
@@ -145,7 +85,8 @@ test('a message that can never succeed goes to the dead-letter topic with its re
   assert.deepEqual(stored.sort(), ['good-1', 'good-2', 'good-3']);
   await runner.stop();
 
-  const [dead] = await readAll('dlq', 1);
+  const reader = await startTopicReader(fixture.server().brokers, [DEAD_LETTER_TOPIC]);
+  const [dead] = await reader.read(DEAD_LETTER_TOPIC, 1).finally(() => reader.close());
   assert.equal(dead?.value.toString(), 'poison');
   assert.equal(dead?.headers['event-id'], 'poison', 'original headers kept');
   assert.equal(dead?.headers[DEAD_LETTER_HEADERS.sourceTopic], 'poison-in');
