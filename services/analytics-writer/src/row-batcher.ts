@@ -6,8 +6,9 @@ import type { RefusedRow } from '@sophon/clickhouse';
  * runner) into one insert. An insert is sent:
  * - when `maxRows` are waiting, or when `enoughWaiting(callers waiting)` says so (e.g. half of
  *   the batches the consumer handles at once: the other half is decoded meanwhile);
- * - when every batch the consumer holds is waiting (see `add`): nothing can join them until one is
- *   answered, so they go once the previous insert is `intervalMs` old, at once at a low rate;
+ * - when every batch the consumer holds is waiting, here or in an insert under way (see `add`):
+ *   nothing can join them until one is answered, so they go once the previous insert is
+ *   `intervalMs` old, at once at a low rate;
  * - otherwise when the oldest row has waited `intervalMs`.
  * So at a trickle there is at most one insert per `intervalMs` and no row waits longer than that.
  * Each caller's promise settles with the insert that carried its rows, so the runner commits a
@@ -23,6 +24,8 @@ export class RowBatcher<Row> {
   /** Counted from the start, so that a writer that just started gathers its first fetch's rows too. */
   private lastSentAt: number;
   private flushing: Promise<void> = Promise.resolve();
+  /** Callers whose rows are in an insert sent and not yet settled: they add nothing more either. */
+  private callersSent = 0;
 
   constructor(
     private readonly insert: (rows: Row[]) => Promise<RefusedRow[] | void>,
@@ -45,7 +48,7 @@ export class RowBatcher<Row> {
     const stored = new Promise<RefusedRow[]>((resolve, reject) => this.waiters.push({ from, to: from + rows.length, resolve, reject }));
     this.rows.push(...rows);
     if (this.rows.length >= this.maxRows || this.enoughWaiting(this.waiters.length)) void this.flush();
-    else this.flushBy(this.waiters.length >= batchesInHand ? this.lastSentAt + this.intervalMs : this.now() + this.intervalMs);
+    else this.flushBy(this.waiters.length + this.callersSent >= batchesInHand ? this.lastSentAt + this.intervalMs : this.now() + this.intervalMs);
     return stored;
   }
 
@@ -60,16 +63,22 @@ export class RowBatcher<Row> {
       this.rows = [];
       this.waiters = [];
       this.lastSentAt = this.now();
+      this.callersSent += waiters.length;
+      const settled = () => (this.callersSent -= waiters.length);
       // One insert at a time: ClickHouse prefers few large inserts, and order is kept.
       this.flushing = this.flushing.then(() =>
         this.insert(rows).then(
           (refused) => {
+            settled();
             for (const waiter of waiters) {
               const own = (refused ?? []).filter(({ index }) => index >= waiter.from && index < waiter.to);
               waiter.resolve(own.map(({ index, error }) => ({ index: index - waiter.from, error })));
             }
           },
-          (error: unknown) => waiters.forEach((w) => w.reject(error)),
+          (error: unknown) => {
+            settled();
+            waiters.forEach((w) => w.reject(error));
+          },
         ),
       );
     }

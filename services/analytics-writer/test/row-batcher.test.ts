@@ -91,3 +91,27 @@ test('while another batch in hand has not added its rows, the rows wait for it',
   await Promise.all([first, batcher.add([2, 3], 2)]);
   assert.deepEqual(inserts, [[1, 2, 3]]);
 });
+
+test('batches whose insert is under way count as waiting: the rows of the last one in hand need not wait for the timer', async () => {
+  let clock = 0;
+  const inserts: number[][] = [];
+  let release!: () => void;
+  const firstInsert = new Promise<void>((resolve) => (release = resolve));
+  const batcher = new RowBatcher<number>(
+    async (rows) => {
+      if (inserts.push(rows) === 1) await firstInsert;
+    },
+    1000,
+    60_000,
+    () => false,
+    () => clock,
+  );
+  clock = 60_000;
+  const first = batcher.add([1], 1);
+  // A second batch arrives while the first one's insert is on its way, a minute later.
+  clock = 120_000;
+  const second = batcher.add([2], 2);
+  release();
+  await Promise.all([first, second]);
+  assert.deepEqual(inserts, [[1], [2]]);
+});
