@@ -43,29 +43,8 @@ export async function insertRows<Row extends object>(
 export async function insertJsonLines(client: ClickHouseClient, table: string | TableRef, lines: readonly string[]): Promise<void> {
   if (lines.length === 0) return;
   const query = `INSERT INTO ${tableTarget(table)} FORMAT JSONEachRow`;
-  const result = await client.exec({ query, values: Readable.from(jsonLineChunks(lines), { objectMode: false }) });
+  const result = await client.exec({ query, values: Readable.from([Buffer.from(lines.join('\n'))], { objectMode: false }) });
   result.stream.resume(); // nothing to read; drained so the connection goes back to the pool
-}
-
-/** Whole lines per chunk, about this many characters each. */
-const CHUNK_CHARS = 1024 * 1024;
-
-/**
- * The lines in chunks of whole lines, made as the socket takes them: never one string and one
- * buffer of the whole insert (10,000 rows with features are ~70 MB of each). The server reads
- * the body as one stream whatever its chunks, so the insert stays one insert.
- */
-function* jsonLineChunks(lines: readonly string[]): Generator<Buffer> {
-  let from = 0;
-  let chars = 0;
-  for (let i = 0; i < lines.length; i++) {
-    chars += lines[i]!.length + 1;
-    if (chars >= CHUNK_CHARS || i === lines.length - 1) {
-      yield Buffer.from(`${lines.slice(from, i + 1).join('\n')}\n`);
-      from = i + 1;
-      chars = 0;
-    }
-  }
 }
 
 const tableTarget = (table: string | TableRef): string =>

@@ -82,19 +82,6 @@ describe('ClickHouse 18.16', () => {
     assert.deepEqual(viewColumns.filter((row) => row['name'] === 'feature'), [], 'no view exposes the feature vector');
   });
 
-  it('inserts JSON lines of many chunks as one insert: every row once, or none when one is bad', async () => {
-    const table = { database: 'default', table: 'chunked_lines' };
-    await admin.command({ query: 'CREATE TABLE default.chunked_lines (id UInt32, text String) ENGINE = MergeTree ORDER BY id' });
-    // ~3 MB: several of insertJsonLines' ~1 MiB chunks.
-    const lines = Array.from({ length: 3000 }, (_, id) => JSON.stringify({ id, text: 'x'.repeat(1000) }));
-    await insertJsonLines(admin, table, lines);
-    assert.deepEqual(await select('SELECT count() AS n, sum(id) AS total FROM default.chunked_lines'), [{ n: '3000', total: String((2999 * 3000) / 2) }]);
-
-    // A bad row in the last chunk refuses the rows of the first ones too (the writer's isolation of refused rows relies on it).
-    await assert.rejects(insertJsonLines(admin, table, [...lines, JSON.stringify({ id: 'not a number', text: '' })]));
-    assert.equal(await count('SELECT count() AS n FROM default.chunked_lines'), 3000);
-  });
-
   it('keeps one physical row per event after OPTIMIZE ... FINAL, the latest write', async () => {
     await admin.command({ query: `OPTIMIZE TABLE ${DATABASE}.history_events FINAL` });
     await admin.command({ query: `OPTIMIZE TABLE ${DATABASE}.registrations FINAL` });
