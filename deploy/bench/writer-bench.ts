@@ -327,7 +327,9 @@ async function scalingCurve(settings: BenchSettings, producer: Producer, unique:
   }
   recorder.section({
     title: 'Analytics writer: how cost grows with load',
-    method: 'history-events messages produced at a steady rate while the writer runs, at 1×, 4× and 16× a twentieth of its maximum rate above; each step until the writer has caught up.',
+    method:
+      'history-events messages produced at a steady rate while the writer runs, at 1×, 4× and 16× a twentieth of its maximum rate above; each step until the writer has caught up. ' +
+      "The writer is the last round's process: its peak RSS at the lower loads is mostly the heap its drain of the pre-filled topic left (V8 gives it back slowly), not what the load needs.",
     header: ['load', 'offered', 'inserted', 'writer CPU', 'CPU per 1000 rows', 'writer peak RSS'],
     rows,
   });
