@@ -33,6 +33,12 @@ export function createHistoryEventSink(options: HistoryEventSinkOptions): Messag
   const halfOfConcurrentBatches = Math.max(1, Math.floor(options.concurrentBatches / 2));
   const table = { database: options.database, table: 'history_events' };
   // Rows wait as their JSON lines: serialised once, and lighter than row objects with 512-number arrays.
+  const insertsSent = new Counter({
+    name: 'analytics_inserts_sent_total',
+    help: 'Inserts sent into history_events, by what sent them: rows (ANALYTICS_BATCH_ROWS), company (half the concurrent batches waiting), all-waiting, timer, flush (shutdown)',
+    labelNames: ['reason'],
+    registers,
+  });
   const rowsRefused = new Counter({ name: 'analytics_rows_refused_total', help: 'Rows ClickHouse refused for their data (dead-lettered)', registers });
   const insertLines = async (lines: string[]) => {
     const end = insertSeconds.startTimer();
@@ -48,12 +54,15 @@ export function createHistoryEventSink(options: HistoryEventSinkOptions): Messag
       rowsRefused.inc(refused.length);
       return refused;
     },
-    options.maxRows,
-    options.maxWaitMs,
-    // Half of the concurrent batches waiting sends the insert: they would otherwise wait for the
-    // timer while the consumer idles, and the other half is read and decoded meanwhile, so
-    // ClickHouse and the decoding work at the same time instead of in turn.
-    (waiting) => waiting >= halfOfConcurrentBatches,
+    {
+      maxRows: options.maxRows,
+      intervalMs: options.maxWaitMs,
+      // Half of the concurrent batches waiting sends the insert: they would otherwise wait for the
+      // timer while the consumer idles, and the other half is read and decoded meanwhile, so
+      // ClickHouse and the decoding work at the same time instead of in turn.
+      enoughWaiting: (waiting) => waiting >= halfOfConcurrentBatches,
+      onSend: (reason) => insertsSent.inc({ reason }),
+    },
   );
 
   return {

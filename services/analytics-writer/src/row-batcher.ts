@@ -16,11 +16,26 @@ import type { RefusedRow } from '@sophon/clickhouse';
  * single rows for their data and store the rest: each caller then hears of its own refused rows
  * only, so one bad row holds up neither the other rows of its batch nor other partitions.
  */
+/** Why an insert was sent (a label of the writer's insert counter). */
+export type SendReason = 'rows' | 'company' | 'all-waiting' | 'timer' | 'flush';
+
+export interface RowBatcherSettings {
+  maxRows: number;
+  intervalMs: number;
+  /** Whether this many callers waiting is enough to send (default: never). */
+  enoughWaiting?: (callers: number) => boolean;
+  /** Told of every insert sent, with its rows. */
+  onSend?: (reason: SendReason, rows: number) => void;
+  now?: () => number;
+}
+
 export class RowBatcher<Row> {
   private rows: Row[] = [];
   private waiters: { from: number; to: number; resolve: (refused: RefusedRow[]) => void; reject: (error: unknown) => void }[] = [];
   private timer: NodeJS.Timeout | undefined;
   private timerDueAt = Infinity;
+  private timerReason: SendReason = 'timer';
+  private readonly now: () => number;
   /** Counted from the start, so that a writer that just started gathers its first fetch's rows too. */
   private lastSentAt: number;
   private flushing: Promise<void> = Promise.resolve();
@@ -29,12 +44,10 @@ export class RowBatcher<Row> {
 
   constructor(
     private readonly insert: (rows: Row[]) => Promise<RefusedRow[] | void>,
-    private readonly maxRows: number,
-    private readonly intervalMs: number,
-    private readonly enoughWaiting: (callers: number) => boolean = () => false,
-    private readonly now: () => number = () => performance.now(),
+    private readonly settings: RowBatcherSettings,
   ) {
-    this.lastSentAt = now();
+    this.now = settings.now ?? (() => performance.now());
+    this.lastSentAt = this.now();
   }
 
   /**
@@ -47,13 +60,20 @@ export class RowBatcher<Row> {
     const from = this.rows.length;
     const stored = new Promise<RefusedRow[]>((resolve, reject) => this.waiters.push({ from, to: from + rows.length, resolve, reject }));
     this.rows.push(...rows);
-    if (this.rows.length >= this.maxRows || this.enoughWaiting(this.waiters.length)) void this.flush();
-    else this.flushBy(this.waiters.length + this.callersSent >= batchesInHand ? this.lastSentAt + this.intervalMs : this.now() + this.intervalMs);
+    const { maxRows, intervalMs, enoughWaiting } = this.settings;
+    if (this.rows.length >= maxRows) this.send('rows');
+    else if (enoughWaiting?.(this.waiters.length)) this.send('company');
+    else if (this.waiters.length + this.callersSent >= batchesInHand) this.sendBy(this.lastSentAt + intervalMs, 'all-waiting');
+    else this.sendBy(this.now() + intervalMs, 'timer');
     return stored;
   }
 
   /** Sends what is waiting now; resolves when every insert sent so far has settled. */
   flush(): Promise<void> {
+    return this.send('flush');
+  }
+
+  private send(reason: SendReason): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.timerDueAt = Infinity;
@@ -63,6 +83,7 @@ export class RowBatcher<Row> {
       this.rows = [];
       this.waiters = [];
       this.lastSentAt = this.now();
+      this.settings.onSend?.(reason, rows.length);
       this.callersSent += waiters.length;
       const settled = () => (this.callersSent -= waiters.length);
       // One insert at a time: ClickHouse prefers few large inserts, and order is kept.
@@ -85,16 +106,17 @@ export class RowBatcher<Row> {
     return this.flushing;
   }
 
-  /** Flushes at `dueAt` at the latest (at once if that is past). */
-  private flushBy(dueAt: number): void {
+  /** Sends at `dueAt` at the latest (at once if that is past). */
+  private sendBy(dueAt: number, reason: SendReason): void {
     const inMs = dueAt - this.now();
     if (inMs <= 0) {
-      void this.flush();
+      void this.send(reason);
       return;
     }
     if (dueAt >= this.timerDueAt) return;
     clearTimeout(this.timer);
     this.timerDueAt = dueAt;
-    this.timer = setTimeout(() => void this.flush(), inMs);
+    this.timerReason = reason;
+    this.timer = setTimeout(() => void this.send(this.timerReason), inMs);
   }
 }

@@ -65,6 +65,8 @@ test('each event becomes one row with the values of the event', async () => {
   assert.match(String(row?.face_pic_key), /^\d{4}\/\d\d\/\d\d\/BOX-1\/[0-9a-f]{32}\/recognize_face\.jpg$/);
   assert.deepEqual(JSON.parse(String(row?.ext_json)), { firmware: 'V5R3C01' });
   assert.equal(await count("SELECT count() AS n FROM v_watchlist_hits WHERE dev_sno = 'BOX-2'"), 1);
+  // A few events at once: sent because every batch in hand was waiting, or by the timer, never for lack of a reason.
+  assert.match(await fetchMetrics(writer.opsUrl), /analytics_inserts_sent_total\{reason="(all-waiting|timer|company)",service="analytics-writer"\} [1-9]/);
 });
 
 test('a device retry and a replay from offset 0 still count once', async () => {

@@ -4,21 +4,21 @@ import { RowBatcher } from '../src/row-batcher.js';
 
 test('rows from concurrent callers share one insert once maxRows are waiting', async () => {
   const inserts: number[][] = [];
-  const batcher = new RowBatcher<number>(async (rows) => void inserts.push(rows), 5, 60_000);
+  const batcher = new RowBatcher<number>(async (rows) => void inserts.push(rows), { maxRows: 5, intervalMs: 60_000 });
   await Promise.all([batcher.add([1, 2]), batcher.add([3]), batcher.add([4, 5, 6])]);
   assert.deepEqual(inserts, [[1, 2, 3, 4, 5, 6]]);
 });
 
 test('once enough callers are waiting, their rows are inserted without waiting for maxWaitMs', async () => {
   const inserts: number[][] = [];
-  const batcher = new RowBatcher<number>(async (rows) => void inserts.push(rows), 1000, 60_000, (waiting) => waiting >= 3);
+  const batcher = new RowBatcher<number>(async (rows) => void inserts.push(rows), { maxRows: 1000, intervalMs: 60_000, enoughWaiting: (waiting) => waiting >= 3 });
   await Promise.all([batcher.add([1]), batcher.add([2, 3]), batcher.add([4])]);
   assert.deepEqual(inserts, [[1, 2, 3, 4]]);
 });
 
 test('a lone small batch is sent after maxWaitMs', async () => {
   const inserts: number[][] = [];
-  const batcher = new RowBatcher<number>(async (rows) => void inserts.push(rows), 1000, 30);
+  const batcher = new RowBatcher<number>(async (rows) => void inserts.push(rows), { maxRows: 1000, intervalMs: 30 });
   const started = Date.now();
   await batcher.add([7]);
   assert.deepEqual(inserts, [[7]]);
@@ -33,8 +33,7 @@ test('a failed insert rejects every caller whose rows it carried, and later rows
       if (fail) throw new Error('ClickHouse down');
       inserts.push(rows);
     },
-    2,
-    60_000,
+    { maxRows: 2, intervalMs: 60_000 },
   );
   const results = await Promise.allSettled([batcher.add([1]), batcher.add([2])]);
   assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
@@ -45,7 +44,7 @@ test('a failed insert rejects every caller whose rows it carried, and later rows
 
 test('empty batches resolve at once and flush waits for inserts under way', async () => {
   let release!: () => void;
-  const batcher = new RowBatcher<number>(() => new Promise<void>((resolve) => (release = resolve)), 1, 60_000);
+  const batcher = new RowBatcher<number>(() => new Promise<void>((resolve) => (release = resolve)), { maxRows: 1, intervalMs: 60_000 });
   await batcher.add([]);
   const pending = batcher.add([1]);
   let flushed = false;
@@ -61,7 +60,7 @@ test('once every batch in hand is waiting, their rows go as soon as the last ins
   t.mock.timers.enable({ apis: ['setTimeout'] });
   let clock = 0;
   const inserts: number[][] = [];
-  const batcher = new RowBatcher<number>(async (rows) => void inserts.push(rows), 1000, 60_000, () => false, () => clock);
+  const batcher = new RowBatcher<number>(async (rows) => void inserts.push(rows), { maxRows: 1000, intervalMs: 60_000, now: () => clock });
 
   // A minute after the start (or the last insert), a lone batch in hand goes at once.
   clock = 60_000;
@@ -83,7 +82,7 @@ test('once every batch in hand is waiting, their rows go as soon as the last ins
 test('while another batch in hand has not added its rows, the rows wait for it', async () => {
   let clock = 0;
   const inserts: number[][] = [];
-  const batcher = new RowBatcher<number>(async (rows) => void inserts.push(rows), 1000, 60_000, () => false, () => clock);
+  const batcher = new RowBatcher<number>(async (rows) => void inserts.push(rows), { maxRows: 1000, intervalMs: 60_000, now: () => clock });
   clock = 60_000;
   const first = batcher.add([1], 2);
   await new Promise((resolve) => setImmediate(resolve));
@@ -101,10 +100,7 @@ test('batches whose insert is under way count as waiting: the rows of the last o
     async (rows) => {
       if (inserts.push(rows) === 1) await firstInsert;
     },
-    1000,
-    60_000,
-    () => false,
-    () => clock,
+    { maxRows: 1000, intervalMs: 60_000, now: () => clock },
   );
   clock = 60_000;
   const first = batcher.add([1], 1);
@@ -114,4 +110,24 @@ test('batches whose insert is under way count as waiting: the rows of the last o
   release();
   await Promise.all([first, second]);
   assert.deepEqual(inserts, [[1], [2]]);
+});
+
+test('each insert is counted with why it was sent', async () => {
+  let clock = 0;
+  const sent: string[] = [];
+  const batcher = new RowBatcher<number>(async () => {}, {
+    maxRows: 3,
+    intervalMs: 60_000,
+    enoughWaiting: (waiting) => waiting >= 2,
+    onSend: (reason, rows) => sent.push(`${reason} ${rows}`),
+    now: () => clock,
+  });
+  await batcher.add([1, 2, 3]);
+  await Promise.all([batcher.add([4]), batcher.add([5])]);
+  clock = 120_000;
+  await batcher.add([6], 1);
+  const pending = batcher.add([7]);
+  await batcher.flush();
+  await pending;
+  assert.deepEqual(sent, ['rows 3', 'company 2', 'all-waiting 1', 'flush 1']);
 });
