@@ -1,6 +1,19 @@
 import { performance } from 'node:perf_hooks';
 import type { RefusedRow } from '@sophon/clickhouse';
 
+/** Why an insert was sent (a label of the writer's insert counter). */
+export type SendReason = 'rows' | 'company' | 'all-waiting' | 'timer' | 'flush';
+
+export interface RowBatcherSettings {
+  maxRows: number;
+  intervalMs: number;
+  /** Whether this many callers waiting is enough to send (default: never). */
+  enoughWaiting?: (callers: number) => boolean;
+  /** Told of every insert sent, with its rows. */
+  onSend?: (reason: SendReason, rows: number) => void;
+  now?: () => number;
+}
+
 /**
  * Gathers rows from the batches of several partitions (handled concurrently by the consumer
  * runner) into one insert. An insert is sent:
@@ -16,19 +29,6 @@ import type { RefusedRow } from '@sophon/clickhouse';
  * single rows for their data and store the rest: each caller then hears of its own refused rows
  * only, so one bad row holds up neither the other rows of its batch nor other partitions.
  */
-/** Why an insert was sent (a label of the writer's insert counter). */
-export type SendReason = 'rows' | 'company' | 'all-waiting' | 'timer' | 'flush';
-
-export interface RowBatcherSettings {
-  maxRows: number;
-  intervalMs: number;
-  /** Whether this many callers waiting is enough to send (default: never). */
-  enoughWaiting?: (callers: number) => boolean;
-  /** Told of every insert sent, with its rows. */
-  onSend?: (reason: SendReason, rows: number) => void;
-  now?: () => number;
-}
-
 export class RowBatcher<Row> {
   private rows: Row[] = [];
   private waiters: { from: number; to: number; resolve: (refused: RefusedRow[]) => void; reject: (error: unknown) => void }[] = [];
