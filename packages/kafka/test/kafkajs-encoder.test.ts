@@ -5,10 +5,11 @@ import { test } from 'node:test';
 
 /**
  * patches/kafkajs@2.2.4.patch makes kafkajs's Encoder append large buffers (record values: the
- * pictures) by reference instead of copying them at every level of a produce request. The bytes it
+ * pictures) by reference instead of copying them at every level of a produce request, write
+ * varints in place, and encode a record's headers into the record's own encoder. The bytes it
  * produces must be exactly the original's: these tests spell out the original's output (each write
- * appended in order) for sequences that mix small and large buffers, nested encoders included,
- * and decode a whole record batch of picture-sized values back with kafkajs's own decoder.
+ * appended in order) for sequences that mix small and large buffers, nested encoders included, and
+ * for records, and decode a whole record batch of picture-sized values back with kafkajs's own decoder.
  */
 interface Encoder {
   buffer: Buffer;
@@ -23,7 +24,13 @@ interface Encoder {
   writeArray(value: Encoder[]): Encoder;
 }
 type EncoderClass = new (initialSize?: number) => Encoder;
-type EncodeRecord = (record: { key: Buffer; value: Buffer; offsetDelta: number; headers?: Record<string, string> }) => Encoder;
+type EncodeRecord = (record: {
+  key: Buffer | null;
+  value: Buffer | null;
+  offsetDelta: number;
+  timestampDelta?: number;
+  headers?: Record<string, string | Buffer | (string | Buffer)[]>;
+}) => Encoder;
 type EncodeRecordBatch = (batch: { lastOffsetDelta: number; records: Encoder[] }) => Promise<Encoder>;
 interface DecodedRecord {
   key: Buffer;
@@ -45,6 +52,8 @@ const int32 = (value: number) => {
   return bytes;
 };
 const int16 = (value: number) => int32(value).subarray(2);
+/** A varint-length-prefixed field, as the original wrote keys, values and header parts (-1: null). */
+const varIntBytes = (value: Buffer | string | null) => (value === null ? varInt(-1) : Buffer.concat([varInt(Buffer.byteLength(value)), Buffer.from(value)]));
 /** Kafka's zig-zag varint, as the original encoder writes it. */
 const varInt = (value: number) => {
   let zigZag = ((value << 1) ^ (value >> 31)) >>> 0;
@@ -106,5 +115,50 @@ test('a record batch of picture-sized values decodes back to the same keys, valu
     assert.ok(record.key.equals(messages[index]!.key));
     assert.ok(record.value.equals(messages[index]!.value), `value ${index}`);
     assert.equal(record.headers['picture-kind']!.toString(), `kind-${index}`);
+  });
+});
+
+test('a record, headers included, is the bytes the original record encoder wrote', () => {
+  const headerSets: Record<string, string | Buffer | (string | Buffer)[]>[] = [
+    {},
+    { 'event-id': 'a'.repeat(32), 'want-action': '1001', 'schema-version': '1', 'dev-sno': 'DEV-é', 'source-format': 'V5R3C01', 'content-type': 'application/json' },
+    { 'picture-kind': Buffer.from('spot_pic'), many: ['x', Buffer.alloc(0), 'z'.repeat(300)] },
+  ];
+  const sizes = [0, 1, 127, 128, 3000, 16 * 1024 - 1, 16 * 1024, 300 * 1024];
+  for (const headers of headerSets) {
+    for (const size of sizes) {
+      for (const [key, value] of [
+        [Buffer.from('DEV-1'), randomBytes(size)],
+        [null, size === 0 ? null : randomBytes(size)],
+      ] as const) {
+        const [offsetDelta, timestampDelta] = [size % 300, size * 97];
+        const headerPairs = Object.entries(headers).flatMap(([name, values]) => (Array.isArray(values) ? values : [values]).map((one) => [name, one] as const));
+        const body = Buffer.concat([
+          Buffer.from([0]), // attributes
+          varInt(timestampDelta), // a varlong, the same bytes for values that fit 32 bits
+          varInt(offsetDelta),
+          varIntBytes(key),
+          varIntBytes(value),
+          varInt(headerPairs.length),
+          ...headerPairs.flatMap(([name, one]) => [varIntBytes(name), varIntBytes(one)]),
+        ]);
+        const expected = Buffer.concat([varInt(body.length), body]);
+        const encoded = encodeRecord({ key, value, offsetDelta, timestampDelta, headers });
+        const what = `${size}-byte value, key ${key === null ? 'null' : 'set'}, ${headerPairs.length} headers`;
+        assert.equal(encoded.size(), expected.length, `size() of a record with a ${what}`);
+        assert.ok(encoded.buffer.equals(expected), `bytes of a record with a ${what}`);
+      }
+    }
+  }
+});
+
+test('a record batch with several headers per record decodes back to them', async () => {
+  const headers = { 'event-id': 'e'.repeat(32), 'dev-sno': 'DEV-7', 'content-type': 'application/json' };
+  const messages = [3000, 20 * 1024, 10].map((size, index) => ({ key: Buffer.from(`DEV-${index}`), value: randomBytes(size), headers }));
+  const records = messages.map((message, offsetDelta) => encodeRecord({ ...message, offsetDelta, timestampDelta: offsetDelta * 5 }));
+  const decoded = await decodeRecordBatch(new Decoder((await encodeRecordBatch({ lastOffsetDelta: messages.length - 1, records })).buffer));
+  decoded.records.forEach((record, index) => {
+    assert.ok(record.value.equals(messages[index]!.value), `value ${index}`);
+    assert.deepEqual(Object.fromEntries(Object.entries(record.headers).map(([name, value]) => [name, value.toString()])), headers);
   });
 });
