@@ -19,11 +19,28 @@ export interface ParseContext {
    * order in the upload. The adapter updates it. Omitted: the item is alone.
    */
   sameUpload?: Map<string, number>;
+  /**
+   * The item's feature vector kept as text by the adapter's own parseJson (the item holds an empty
+   * array in its place). Only for the item parseJson read, never for an item of a batch.
+   */
+  featureJson?: string;
+}
+
+/** An upload's JSON as an adapter's parseJson reads it: the value, and a part it kept as text. */
+export interface ParsedUpload {
+  value: unknown;
+  featureJson?: string;
 }
 
 export type ParseResult =
   | { ok: true; eventId: string; devSno: string; messages: OutboundMessage[] }
-  | { ok: false; errors: FieldError[]; devSno?: string };
+  | {
+      ok: false;
+      errors: FieldError[];
+      devSno?: string;
+      /** The item as sent, for the quarantine, when parse was given it with a part kept as text (ParseContext.featureJson). */
+      raw?: unknown;
+    };
 
 /**
  * One kind of upload (HistoryEvent today; the box's /DeviceStatus report or other firmware formats
@@ -38,4 +55,10 @@ export interface UploadAdapter {
    * for another device is refused before any expensive work; undefined when it names none.
    */
   claimedDevSno(raw: unknown): string | undefined;
+  /**
+   * JSON.parse of a body of this kind, where the adapter reads some of it cheaper as text (the
+   * HistoryEvent's feature vector); what it keeps as text comes back to parse in ParseContext.
+   * Throws what JSON.parse throws. Absent: JSON.parse.
+   */
+  parseJson?(text: string): ParsedUpload;
 }

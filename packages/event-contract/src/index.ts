@@ -1,6 +1,6 @@
 export type { FieldError } from './errors.js';
 export { ContractError } from './errors.js';
-export type { OutboundMessage, ParseContext, ParseResult, UploadAdapter } from './adapter.js';
+export type { OutboundMessage, ParseContext, ParsedUpload, ParseResult, UploadAdapter } from './adapter.js';
 export { DEFAULT_TOPICS, type Topics } from './topics.js';
 export { HEADERS, SCHEMA_VERSION } from './headers.js';
 export { buildQuarantineMessage, MAX_QUARANTINE_RECORD_BYTES, type QuarantineInput, type QuarantineMessage } from './quarantine.js';

@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { parse as parseQuery } from 'node:querystring';
 import type { ErrorRequestHandler, Request } from 'express';
 import express from 'express';
+import type { ParsedUpload } from '@sophon/event-contract';
 import type { Logger } from '@sophon/logger';
 import { opsRoutes, type ReadinessCheck, type Registry } from '@sophon/ops-http';
 import { refuseEncodedBody } from './http/content-encoding.js';
@@ -51,10 +52,10 @@ export function createGatewayApp(deps: GatewayAppDeps): RequestListener {
    * handler below, they would have stayed alive while the publish waits for Kafka (an async
    * function keeps its locals across an await), a second copy of every stalled upload.
    */
-  const readBodyAsJson = async (req: IncomingMessage, res: ServerResponse): Promise<unknown> => {
+  const readBodyAsJson = async (route: UploadRoute, req: IncomingMessage, res: ServerResponse): Promise<ParsedUpload> => {
     const raw = await readBody(req, res);
     if (raw) deps.metrics.requestBytes.inc(raw.length);
-    return readUpload(req, raw, deps.limits);
+    return readUpload(req, raw, deps.limits, route.handle.parseJson);
   };
 
   /** One upload, start to answer. */
@@ -72,15 +73,16 @@ export function createGatewayApp(deps: GatewayAppDeps): RequestListener {
     const receivedNow = () => ({ principal, receivedAt: Date.now(), path, remoteAddress: ip, strict: isStrictRequest(query) });
 
     let body: unknown;
+    let featureJson: string | undefined;
     try {
-      body = await readBodyAsJson(req, res);
+      ({ value: body, featureJson } = await readBodyAsJson(route, req, res));
     } catch (error) {
       if (!(error instanceof UnreadableUpload)) throw error;
       const answer = await route.handle.quarantineUnreadable(error, receivedNow());
       sendJson(res, answer.status, answer.body);
       return;
     }
-    const context = receivedNow();
+    const context = { ...receivedNow(), featureJson };
     // Nor the parsed body past this point (measured: the base64 text of every stalled request
     // stayed alive, 4/3 of its pictures, uncounted by the gate).
     const answering = route.handle.upload(body, context);

@@ -65,6 +65,33 @@ describe('a posted event', () => {
     assert.equal(second.json.data.event_id, first.json.data.event_id);
   });
 
+  test('keeps its feature vector as the box wrote it; refused, it is quarantined with it', async () => {
+    const written = `[0.50,1E-5,${Array.from({ length: 510 }, (_, i) => (Math.cos(i) / 9).toPrecision(8)).join(',')}]`;
+    const upload = (identity: string, change: (event: any) => void = () => {}) => {
+      const event = eventFrom('BOX-A', identity);
+      event.ext_data.info.feature = [424242];
+      change(event);
+      return new Blob([JSON.stringify(event).replace('[424242]', written)]);
+    };
+    const accepted = await post(bed.gateway.url + ROUTE, undefined, { token: TOKENS.boxA, raw: upload('feature-kept') });
+    assert.equal(accepted.status, 200, accepted.text);
+    const message = await bed.reader.waitFor(
+      (all) => all.find((m) => m.topic === DEFAULT_TOPICS.historyEvents && m.headers['event-id'] === accepted.json.data.event_id),
+      'the history-events message',
+    );
+    assert.ok(message.value.toString().includes(`"feature":${written}`), 'the digits as sent');
+    assert.deepEqual(decodeHistoryEventMessage(message.value).event.ext_data.info?.feature, JSON.parse(written));
+
+    const refused = await post(bed.gateway.url + ROUTE, undefined, { token: TOKENS.boxA, raw: upload('feature-refused', (event) => (event.score = 'high')) });
+    assert.equal(refused.status, 200, refused.text);
+    assert.equal(refused.json.data.status, 'quarantined');
+    const quarantined = await bed.reader.waitFor(
+      (all) => all.find((m) => m.topic === DEFAULT_TOPICS.quarantine && m.value.includes('feature-refused')),
+      'the quarantined event',
+    );
+    assert.deepEqual(JSON.parse(quarantined.value.toString()).raw.ext_data.info.feature, JSON.parse(written));
+  });
+
   test('is read whatever the Content-Type says', async () => {
     for (const contentType of ['text/plain', 'application/octet-stream', '']) {
       const answer = await post(bed.gateway.url + ROUTE, undefined, {

@@ -1,4 +1,5 @@
 import type { OutboundMessage, ParseContext, ParseResult, UploadAdapter } from '../adapter.js';
+import { parseUploadKeepingFeatureJson, withFeatureRestored } from './feature-json.js';
 import { HEADERS, SCHEMA_VERSION } from '../headers.js';
 import type { Topics } from '../topics.js';
 import { encodeHistoryEventMessage, type HistoryEventMessage, type ImageMessageHeaders, type PictureRef } from './message.js';
@@ -19,14 +20,19 @@ export function createHistoryEventAdapter(options: { topics: Topics; maxPictureB
   return {
     name: HISTORY_EVENT_ADAPTER_NAME,
     claimedDevSno,
+    parseJson: parseUploadKeepingFeatureJson,
     parse(raw, ctx) {
+      let result: ParseResult;
       try {
-        return toMessages(normaliseHistoryEvent(raw, ctx, { maxPictureBytes }), ctx, topics);
+        result = toMessages(normaliseHistoryEvent(raw, ctx, { maxPictureBytes }), ctx, topics);
       } catch (error) {
         // The contract is "never throws": an unforeseen failure is this item's error, so the item
         // is quarantined and the rest of its batch is unaffected.
-        return { ok: false, errors: [{ pointer: '', message: `could not be read: ${(error as Error)?.message ?? String(error)}` }] };
+        result = { ok: false, errors: [{ pointer: '', message: `could not be read: ${(error as Error)?.message ?? String(error)}` }] };
       }
+      // A refused event is quarantined as the box sent it: its feature vector back in place.
+      if (!result.ok && ctx.featureJson !== undefined) return { ...result, raw: withFeatureRestored(raw, ctx.featureJson) };
+      return result;
     },
   };
 }
@@ -67,7 +73,8 @@ function toMessages(normalised: NormaliseResult, ctx: ParseContext, topics: Topi
   messages.push({
     topic: topics.historyEvents,
     key: devSno,
-    value: encodeHistoryEventMessage(message),
+    // The vector kept as text goes in as it came; normalising dropped the empty array in its place.
+    value: encodeHistoryEventMessage(message, event.ext_data.info?.feature === undefined ? ctx.featureJson : undefined),
     headers: {
       [HEADERS.eventId]: eventId,
       [HEADERS.wantAction]: event.want_action,

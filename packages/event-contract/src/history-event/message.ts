@@ -44,9 +44,28 @@ export type ImageMessageHeaders = {
   'dev-sno': string;
 };
 
-export function encodeHistoryEventMessage(message: HistoryEventMessage): Buffer {
-  return Buffer.from(JSON.stringify(message));
+/**
+ * The message's value. `featureJson`, a feature vector kept as the text the box sent (see
+ * parseUploadKeepingFeatureJson), becomes `event.ext_data.info.feature` as it is: writing 512
+ * doubles back as text was a tenth of a small event's CPU at the gateway. Ignored when the event
+ * has no `info`, or a feature of its own.
+ */
+export function encodeHistoryEventMessage(message: HistoryEventMessage, featureJson?: string): Buffer {
+  const info = message.event.ext_data.info;
+  if (featureJson === undefined || info === undefined || info.feature !== undefined) return Buffer.from(JSON.stringify(message));
+  const withPlaceholder = { ...message, event: { ...message.event, ext_data: { ...message.event.ext_data, info: { ...info, feature: [] as number[] } } } };
+  const text = JSON.stringify(withPlaceholder);
+  const at = text.indexOf(FEATURE_PLACEHOLDER);
+  if (at >= 0 && at === text.lastIndexOf(FEATURE_PLACEHOLDER)) {
+    const start = at + FEATURE_PLACEHOLDER.length - 2; // the "[]"
+    return Buffer.from(`${text.slice(0, start)}${featureJson}${text.slice(start + 2)}`);
+  }
+  // Another "feature":[] in the text (an unknown field's): the vector as numbers, as always.
+  withPlaceholder.event.ext_data.info.feature = JSON.parse(featureJson) as number[];
+  return Buffer.from(JSON.stringify(withPlaceholder));
 }
+
+const FEATURE_PLACEHOLDER = '"feature":[]';
 
 /** For consumers: parses and validates a history-events message value; throws ContractError on anything malformed. */
 export function decodeHistoryEventMessage(value: Buffer): HistoryEventMessage {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
+import type { ParsedUpload } from '@sophon/event-contract';
 import { findDeepNesting, findUnsafeJson } from './json-guard.js';
 import { HttpError } from './http-error.js';
 import { readMultipart } from './multipart.js';
@@ -43,9 +44,18 @@ export function rawBodyReader({ maxBodyBytes }: UploadLimits): (req: IncomingMes
     );
 }
 
-/** The upload as JSON: `body` as read by rawBodyReader, or the multipart stream of `req`. */
-export async function readUpload(req: IncomingMessage, body: Buffer | undefined, limits: UploadLimits): Promise<unknown> {
+/**
+ * The upload as JSON: `body` as read by rawBodyReader, or the multipart stream of `req`. A JSON body
+ * is parsed by `parseJson` (the route's adapter's, which may keep a part of it as text).
+ */
+export async function readUpload(
+  req: IncomingMessage,
+  body: Buffer | undefined,
+  limits: UploadLimits,
+  parseJson: (text: string) => ParsedUpload,
+): Promise<ParsedUpload> {
   let value: unknown;
+  let featureJson: string | undefined;
   let rawText: string;
   if (isMultipart(req)) {
     value = await readMultipart(req, limits);
@@ -58,7 +68,7 @@ export async function readUpload(req: IncomingMessage, body: Buffer | undefined,
     if (tooDeep >= 0) throw new UnreadableUpload(`the body: nesting is deeper than ${limits.maxJsonDepth} levels (at byte ${tooDeep})`, rawText);
     if (rawText.charCodeAt(0) === 0xfeff) rawText = rawText.slice(1);
     try {
-      value = JSON.parse(rawText);
+      ({ value, featureJson } = parseJson(rawText));
     } catch (error) {
       throw new UnreadableUpload(`the body is not valid JSON: ${(error as Error).message}`, rawText);
     }
@@ -69,5 +79,5 @@ export async function readUpload(req: IncomingMessage, body: Buffer | undefined,
   if (value === null || typeof value !== 'object') {
     throw new UnreadableUpload('the body must be a JSON object (one HistoryEvent) or an array of them', rawText);
   }
-  return value;
+  return featureJson === undefined ? { value } : { value, featureJson };
 }

@@ -1,5 +1,5 @@
 import { PublishError, RecordTooLargeError, type DurableProducer, type ProducerRecord } from '@sophon/kafka';
-import type { UploadAdapter } from '@sophon/event-contract';
+import type { ParsedUpload, UploadAdapter } from '@sophon/event-contract';
 import { buildQuarantineMessage, MAX_QUARANTINE_RECORD_BYTES } from '@sophon/event-contract';
 import type { Logger } from '@sophon/logger';
 import type { DevicePrincipal } from '../http/device-auth.js';
@@ -16,6 +16,8 @@ export interface UploadContext {
   remoteAddress: string | undefined;
   /** The client asked for invalid events as 400s (`?strict=1`, see isStrictRequest). */
   strict?: boolean;
+  /** What parseJson kept of the body as text (see ParseContext.featureJson). */
+  featureJson?: string;
 }
 
 export interface IngestDeps {
@@ -39,6 +41,8 @@ export interface IngestDeps {
  * Anything else is 503: retry later.
  */
 export interface UploadHandler {
+  /** The body's text as JSON, as this kind's adapter reads it (see UploadAdapter.parseJson); throws what JSON.parse throws. */
+  parseJson(text: string): ParsedUpload;
   upload(body: unknown, context: UploadContext): Promise<UploadAnswer>;
   /** A body that never became JSON is quarantined too (as text, bounded); the answer says so. */
   quarantineUnreadable(problem: { message: string; rawText: string; pointer: string }, context: UploadContext): Promise<UploadAnswer>;
@@ -65,7 +69,8 @@ export function createUploadHandler(deps: IngestDeps): UploadHandler {
     for (const [device, count] of devices) await deps.consumeRateLimit(device, count);
 
     const sameUpload = new Map<string, number>();
-    const parsed = items.map((item) => deps.adapter.parse(item, { receivedAt: context.receivedAt, boundDevSno: context.principal.devSno, sameUpload }));
+    const featureJson = isBatch ? undefined : context.featureJson;
+    const parsed = items.map((item) => deps.adapter.parse(item, { receivedAt: context.receivedAt, boundDevSno: context.principal.devSno, sameUpload, featureJson }));
     // What the adapter settled on must agree with the claim checked above (a second, cheap check).
     for (const result of parsed) authorisedDevice(context.principal, result.devSno);
 
@@ -86,7 +91,7 @@ export function createUploadHandler(deps: IngestDeps): UploadHandler {
             receivedAt: context.receivedAt,
             adapter: deps.adapter.name,
             errors: result.errors,
-            raw: items[index],
+            raw: result.raw ?? items[index],
             devSno: result.devSno ?? context.principal.devSno,
             path: context.path,
             remoteAddress: context.remoteAddress,
@@ -134,7 +139,8 @@ export function createUploadHandler(deps: IngestDeps): UploadHandler {
     return answerForUnreadable(error, context.strict === true);
   };
 
-  return { upload, quarantineUnreadable };
+  const parseJson: UploadHandler['parseJson'] = deps.adapter.parseJson?.bind(deps.adapter) ?? ((text) => ({ value: JSON.parse(text) }));
+  return { parseJson, upload, quarantineUnreadable };
 }
 
 /** The device an item is counted for; 403 when the token is bound to another one. */

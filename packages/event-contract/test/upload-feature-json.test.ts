@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createHistoryEventAdapter, decodeHistoryEventMessage, DEFAULT_TOPICS, type ParseResult } from '../src/index.js';
+import { sampleHistoryEvent } from '../src/testing.js';
+
+/**
+ * The gateway reads a single event's feature vector as text (the adapter's parseJson) and publishes
+ * that text as it came: what reaches Kafka, and what is quarantined, must be what the plain path
+ * (JSON.parse, then parse) gives, the feature's digits aside.
+ */
+const adapter = createHistoryEventAdapter({ topics: DEFAULT_TOPICS, maxPictureBytes: 1024 * 1024 });
+const parseJson = adapter.parseJson!;
+const RECEIVED_AT = 1_700_000_000_000;
+const FEATURE = Array.from({ length: 512 }, (_, i) => Number((Math.sin(i) / 7).toPrecision(8)));
+
+/** The upload text of a sample event whose feature is written as `featureText`. */
+function uploadWithFeature(featureText: string, change: (event: any) => void = () => {}): string {
+  const event = structuredClone(sampleHistoryEvent()) as any;
+  event.ext_data.info.feature = [424242];
+  change(event);
+  return JSON.stringify(event).replace('[424242]', featureText);
+}
+
+/** Both paths over one text: the gateway's (parseJson, then parse with what it kept) and the plain one. */
+function bothPaths(text: string): { kept: string | undefined; fast: ParseResult; plain: ParseResult } {
+  const { value, featureJson } = parseJson(text);
+  const fast = adapter.parse(value, { receivedAt: RECEIVED_AT, featureJson });
+  const plain = adapter.parse(JSON.parse(text), { receivedAt: RECEIVED_AT });
+  return { kept: featureJson, fast, plain };
+}
+
+const historyMessage = (result: ParseResult) => {
+  assert.ok(result.ok, JSON.stringify(result));
+  return result.messages.at(-1)!;
+};
+
+describe("the history-event adapter's parseJson", () => {
+  it('keeps a single event\'s feature as the box wrote it, and the message is the plain path\'s otherwise', () => {
+    const written = `[${FEATURE.map((x, i) => (i === 0 ? '0.50' : i === 1 ? '1E-5' : i === 2 ? '2.0e0' : String(x))).join(',')}]`;
+    const { kept, fast, plain } = bothPaths(uploadWithFeature(written));
+    assert.equal(kept, written);
+    const fastText = historyMessage(fast).value.toString();
+    assert.ok(fastText.includes(`"feature":${written}`), 'the digits as sent');
+    const fromFast = decodeHistoryEventMessage(historyMessage(fast).value);
+    const fromPlain = decodeHistoryEventMessage(historyMessage(plain).value);
+    assert.deepEqual(fromFast, fromPlain);
+    assert.deepEqual(fromFast.event.ext_data.info?.feature?.slice(0, 3), [0.5, 1e-5, 2]);
+    assert.deepEqual(historyMessage(fast).headers, historyMessage(plain).headers);
+  });
+
+  it('parses whole what it cannot be sure of, giving exactly JSON.parse', () => {
+    const feature = JSON.stringify(FEATURE);
+    const cases = {
+      'a batch': JSON.stringify([JSON.parse(uploadWithFeature(feature))]),
+      'an empty feature': uploadWithFeature('[]'),
+      'spaces in the array': uploadWithFeature(`[${FEATURE.join(', ')}]`),
+      'strings in the array': uploadWithFeature('["0.5","0.25"]'),
+      'a second "feature" key': uploadWithFeature(feature, (event) => (event.extra = { feature: [1] })),
+      'a \\u escape anywhere': uploadWithFeature(feature, (event) => (event.name = 'Zoë')).replace('ë', '\\u00eb'),
+      'the feature outside ext_data.info': JSON.stringify({ ...(sampleHistoryEvent() as object), feature: FEATURE }),
+      'no feature': JSON.stringify(sampleHistoryEvent()),
+    };
+    for (const [name, text] of Object.entries(cases)) {
+      const parsed = parseJson(text);
+      assert.equal(parsed.featureJson, undefined, name);
+      assert.deepEqual(parsed.value, JSON.parse(text), name);
+    }
+  });
+
+  it('throws what JSON.parse throws for text that is not JSON', () => {
+    for (const text of [uploadWithFeature(JSON.stringify(FEATURE)).slice(0, -1), '{"ext_data":{"info":{"feature":[1,2]}},}', '']) {
+      let expected: unknown;
+      try {
+        JSON.parse(text);
+      } catch (error) {
+        expected = error;
+      }
+      assert.throws(() => parseJson(text), { name: 'SyntaxError', message: (expected as Error).message });
+    }
+  });
+
+  it('quarantines a refused event with its feature back in place', () => {
+    const text = uploadWithFeature(JSON.stringify(FEATURE), (event) => (event.score = 'high'));
+    const { kept, fast, plain } = bothPaths(text);
+    assert.ok(kept !== undefined);
+    assert.ok(!fast.ok && !plain.ok);
+    assert.deepEqual(fast.errors, plain.errors);
+    assert.deepEqual(fast.raw, JSON.parse(text));
+  });
+});
