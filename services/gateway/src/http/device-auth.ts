@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ParsedUrlQuery } from 'node:querystring';
 import { HttpError } from './http-error.js';
@@ -49,21 +49,25 @@ export function parseDeviceTokens(list: string | undefined, fileText: string | u
 
 /**
  * Boxes can only be given a URL, so the token may come as ?token=; clients that can set
- * headers use Authorization: Bearer or X-Device-Token. Tokens are compared by digest in
- * constant time.
+ * headers use Authorization: Bearer or X-Device-Token. Tokens are looked up by their SHA-256
+ * digest, never by their text: what the lookup's timing could tell is about a digest, which leads
+ * to no token. One lookup whatever the size of the fleet (comparing the presented digest with every
+ * token's in constant time cost ~0.13 µs a token: 0.25 ms a request for a site of 2000 boxes).
  */
 export function tokenAuthenticator(tokens: Map<string, string | undefined>): DeviceAuthenticator {
-  const table = [...tokens].map(([token, devSno]) => ({ digest: digest(token), devSno, label: `token:${digest(token).toString('hex').slice(0, 8)}` }));
+  const byDigest = new Map<string, DevicePrincipal>();
+  for (const [token, devSno] of tokens) {
+    const tokenDigest = digest(token);
+    byDigest.set(tokenDigest, Object.freeze({ devSno, label: devSno ?? `token:${tokenDigest.slice(0, 8)}` }));
+  }
   return (req) => {
     const presented = tokenOf(req);
     if (presented === undefined) {
       throw new HttpError(401, 'UNAUTHENTICATED', 'a device token is required: ?token=..., Authorization: Bearer ... or X-Device-Token');
     }
-    const presentedDigest = digest(presented);
-    let match: (typeof table)[number] | undefined;
-    for (const entry of table) if (timingSafeEqual(entry.digest, presentedDigest)) match = entry;
-    if (!match) throw new HttpError(401, 'UNAUTHENTICATED', 'the device token is not valid');
-    return { devSno: match.devSno, label: match.devSno ?? match.label };
+    const principal = byDigest.get(digest(presented));
+    if (!principal) throw new HttpError(401, 'UNAUTHENTICATED', 'the device token is not valid');
+    return principal;
   };
 }
 
@@ -78,4 +82,4 @@ function tokenOf(req: PresentedRequest): string | undefined {
   return (typeof deviceToken === 'string' && deviceToken) || undefined;
 }
 
-const digest = (token: string) => createHash('sha256').update(token).digest();
+const digest = (token: string) => createHash('sha256').update(token).digest('hex');
