@@ -38,5 +38,6 @@ export function deriveEventId(event: NormalisedHistoryEvent, recognizeFaceSha256
   const key = JSON.stringify(identity);
   const occurrence = sameUpload?.get(key) ?? 0;
   sameUpload?.set(key, occurrence + 1);
-  return createHash('sha256').update(JSON.stringify([...identity, occurrence])).digest('hex').slice(0, 32);
+  // The text of [...identity, occurrence], without writing the identity out a second time.
+  return createHash('sha256').update(`${key.slice(0, -1)},${occurrence}]`).digest('hex').slice(0, 32);
 }
