@@ -56,9 +56,9 @@ export interface UploadAdapter {
    */
   claimedDevSno(raw: unknown): string | undefined;
   /**
-   * JSON.parse of a body of this kind, where the adapter reads some of it cheaper as text (the
-   * HistoryEvent's feature vector); what it keeps as text comes back to parse in ParseContext.
-   * Throws what JSON.parse throws. Absent: JSON.parse.
+   * JSON.parse of a body of this kind (UTF-8 bytes, no BOM), where the adapter reads some of it
+   * cheaper as text (the HistoryEvent's feature vector); what it keeps as text comes back to parse
+   * in ParseContext. Throws what JSON.parse throws. Absent: JSON.parse of the decoded bytes.
    */
-  parseJson?(text: string): ParsedUpload;
+  parseJson?(body: Buffer): ParsedUpload;
 }

@@ -9,7 +9,7 @@ import { sampleHistoryEvent } from '../src/testing.js';
  * (JSON.parse, then parse) gives, the feature's digits aside.
  */
 const adapter = createHistoryEventAdapter({ topics: DEFAULT_TOPICS, maxPictureBytes: 1024 * 1024 });
-const parseJson = adapter.parseJson!;
+const parseJson = (text: string) => adapter.parseJson!(Buffer.from(text));
 const RECEIVED_AT = 1_700_000_000_000;
 const FEATURE = Array.from({ length: 512 }, (_, i) => Number((Math.sin(i) / 7).toPrecision(8)));
 
@@ -37,7 +37,12 @@ const historyMessage = (result: ParseResult) => {
 describe("the history-event adapter's parseJson", () => {
   it('keeps a single event\'s feature as the box wrote it, and the message is the plain path\'s otherwise', () => {
     const written = `[${FEATURE.map((x, i) => (i === 0 ? '0.50' : i === 1 ? '1E-5' : i === 2 ? '2.0e0' : String(x))).join(',')}]`;
-    const { kept, fast, plain } = bothPaths(uploadWithFeature(written));
+    // Names in UTF-8 before and after the vector: the bytes around it are joined, then decoded.
+    const text = uploadWithFeature(written, (event) => {
+      event.identity_name = '张三 Zoë';
+      event.ext_data.note = 'über';
+    });
+    const { kept, fast, plain } = bothPaths(text);
     assert.equal(kept, written);
     const fastText = historyMessage(fast).value.toString();
     assert.ok(fastText.includes(`"feature":${written}`), 'the digits as sent');
@@ -45,6 +50,7 @@ describe("the history-event adapter's parseJson", () => {
     const fromPlain = decodeHistoryEventMessage(historyMessage(plain).value);
     assert.deepEqual(fromFast, fromPlain);
     assert.deepEqual(fromFast.event.ext_data.info?.feature?.slice(0, 3), [0.5, 1e-5, 2]);
+    assert.equal(fromFast.event.identity_name, '张三 Zoë');
     assert.deepEqual(historyMessage(fast).headers, historyMessage(plain).headers);
   });
 
@@ -59,6 +65,7 @@ describe("the history-event adapter's parseJson", () => {
       'a \\u escape anywhere': uploadWithFeature(feature, (event) => (event.name = 'Zoë')).replace('ë', '\\u00eb'),
       'the feature outside ext_data.info': JSON.stringify({ ...(sampleHistoryEvent() as object), feature: FEATURE }),
       'no feature': JSON.stringify(sampleHistoryEvent()),
+      'a body over 128 KiB (pictures: copying them cost what the vector saved)': uploadWithFeature(feature, (event) => (event.ext_data.spot_pic = 'A'.repeat(200_000))),
     };
     for (const [name, text] of Object.entries(cases)) {
       const parsed = parseJson(text);

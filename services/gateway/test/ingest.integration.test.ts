@@ -82,6 +82,12 @@ describe('a posted event', () => {
     assert.ok(message.value.toString().includes(`"feature":${written}`), 'the digits as sent');
     assert.deepEqual(decodeHistoryEventMessage(message.value).event.ext_data.info?.feature, JSON.parse(written));
 
+    // Behind a UTF-8 byte order mark, as some HTTP stacks write one.
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    const withBom = await post(bed.gateway.url + ROUTE, undefined, { token: TOKENS.boxA, raw: new Blob([bom, await upload('feature-bom').arrayBuffer()]) });
+    assert.equal(withBom.status, 200, withBom.text);
+    assert.equal(withBom.json.data.status, 'accepted', withBom.text);
+
     const refused = await post(bed.gateway.url + ROUTE, undefined, { token: TOKENS.boxA, raw: upload('feature-refused', (event) => (event.score = 'high')) });
     assert.equal(refused.status, 200, refused.text);
     assert.equal(refused.json.data.status, 'quarantined');

@@ -7,34 +7,52 @@ const NUMBER = String.raw`-?(?:0|[1-9]\d{0,20})(?:\.\d+)?(?:[eE][+-]?\d{1,2})?`;
 const FEATURE_NUMBERS = new RegExp(String.raw`^\[(?:${NUMBER}(?:,${NUMBER}){0,${MAX_FEATURE_LENGTH - 1}})?\]$`);
 
 /**
- * The one face feature vector of a JSON text, set aside as its text. A 512-number vector is most of
- * a small event, and parsing it into doubles, then writing them back as text, most of the cost of
- * reading or publishing one; where the text stays text, both are left out. Its place must be beyond
- * doubt: the text holds `"feature"` once, followed by `:[`, and no `\u` escape (so no other key can
- * parse to "feature"); the array is at most MAX_FEATURE_LENGTH JSON numbers, each finite (at most 21
- * integer digits and a 2-digit exponent, as JSON.stringify writes any float32), without spaces.
- * Callers check, once the rest is parsed, that the empty array in its place is where they expect it.
+ * The one face feature vector of a JSON text (UTF-8 bytes), set aside as its text. A 512-number
+ * vector is most of a small event, and parsing it into doubles, then writing them back as text, most
+ * of the cost of reading or publishing one; where the text stays text, both are left out. Its place
+ * must be beyond doubt: the text holds `"feature"` once, followed by `:[`, and no `\u` escape (so no
+ * other key can parse to "feature"); the array is at most MAX_FEATURE_LENGTH JSON numbers, each
+ * finite (at most 21 integer digits and a 2-digit exponent, as JSON.stringify writes any float32),
+ * without spaces. Callers check, once the rest is parsed, that the empty array in its place is
+ * where they expect it.
+ *
+ * On the bytes, not on a string: the rest is joined as bytes and decoded once (a string spliced
+ * around the vector is a cons string that JSON.parse flattens first: ~0.85 ms for a body with four
+ * pictures). UTF-8 never has an ASCII byte inside a multi-byte character, so the byte searches find
+ * exactly what a string search would. Texts over MAX_SET_ASIDE_BYTES are left whole: there the
+ * pictures are the cost, and copying them to join the rest cost as much as the vector saved
+ * (~0.1 ms; measured on 0.6 MB bodies, the gateway was no faster, at times slower).
  */
-export function featureSetAside(text: string): { rest: string; featureJson: string } | undefined {
-  const at = text.indexOf(FEATURE_KEY);
-  if (at < 0 || text.includes(FEATURE_KEY, at + 1) || text.includes('\\u')) return undefined;
+export function featureSetAside(bytes: Buffer): { rest: string; featureJson: string } | undefined {
+  if (bytes.length > MAX_SET_ASIDE_BYTES) return undefined;
+  const at = bytes.indexOf(FEATURE_KEY);
+  if (at < 0 || bytes.indexOf(FEATURE_KEY, at + 1) >= 0 || bytes.indexOf(UNICODE_ESCAPE) >= 0) return undefined;
   const start = at + FEATURE_KEY.length + 1;
-  if (text[start - 1] !== ':' || text[start] !== '[') return undefined;
-  const end = text.indexOf(']', start) + 1; // an array of numbers holds no other bracket
-  const featureJson = text.slice(start, end);
-  if (end === 0 || !FEATURE_NUMBERS.test(featureJson)) return undefined;
-  return { rest: `${text.slice(0, start)}[]${text.slice(end)}`, featureJson };
+  if (bytes[start - 1] !== COLON || bytes[start] !== OPEN_BRACKET) return undefined;
+  const end = bytes.indexOf(CLOSE_BRACKET, start) + 1; // an array of numbers holds no other bracket
+  if (end === 0) return undefined;
+  const featureJson = bytes.toString('latin1', start, end); // ASCII if it is numbers, checked next
+  if (!FEATURE_NUMBERS.test(featureJson)) return undefined;
+  return { rest: Buffer.concat([bytes.subarray(0, start), EMPTY_ARRAY, bytes.subarray(end)]).toString('utf8'), featureJson };
 }
 
+/** Well above an event without pictures (~3-10 KB) or a history-events message. */
+const MAX_SET_ASIDE_BYTES = 128 * 1024;
+const UNICODE_ESCAPE = '\\u';
+const COLON = 0x3a;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const EMPTY_ARRAY = Buffer.from('[]');
+
 /**
- * JSON.parse of a HistoryEvent upload, for the gateway: a single event's `ext_data.info.feature`
- * (the format of the seed firmware and its kin) stays text, `featureJson`, with an empty array in
- * its place in `value`; the adapter publishes that text as the message's feature (see
- * encodeHistoryEventMessage). Anything else (a batch, a feature elsewhere or not beyond doubt, an
- * empty one) is parsed whole. Throws what JSON.parse of the whole text throws.
+ * JSON.parse of a HistoryEvent upload (UTF-8 bytes, no BOM), for the gateway: a single event's
+ * `ext_data.info.feature` (the format of the seed firmware and its kin) stays text, `featureJson`,
+ * with an empty array in its place in `value`; the adapter publishes that text as the message's
+ * feature (see encodeHistoryEventMessage). Anything else (a batch, a feature elsewhere or not
+ * beyond doubt, an empty one) is parsed whole. Throws what JSON.parse of the whole text throws.
  */
-export function parseUploadKeepingFeatureJson(text: string): ParsedUpload {
-  const aside = startsWithObject(text) ? featureSetAside(text) : undefined;
+export function parseUploadKeepingFeatureJson(bytes: Buffer): ParsedUpload {
+  const aside = startsWithObject(bytes) ? featureSetAside(bytes) : undefined;
   if (aside !== undefined && aside.featureJson !== '[]') {
     let value: unknown;
     try {
@@ -45,7 +63,7 @@ export function parseUploadKeepingFeatureJson(text: string): ParsedUpload {
     const feature = infoOf(value)?.['feature'];
     if (Array.isArray(feature) && feature.length === 0) return { value, featureJson: aside.featureJson };
   }
-  return { value: JSON.parse(text) };
+  return { value: JSON.parse(bytes.toString('utf8')) };
 }
 
 /** `value` (as parseUploadKeepingFeatureJson gave it) with its feature back in place, as the box sent it. */
@@ -55,11 +73,8 @@ export function withFeatureRestored(value: unknown, featureJson: string): unknow
   return value;
 }
 
-function startsWithObject(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const char = text.charCodeAt(i);
-    if (char !== 0x20 && char !== 0x09 && char !== 0x0a && char !== 0x0d) return char === 0x7b; // {
-  }
+function startsWithObject(bytes: Buffer): boolean {
+  for (const byte of bytes) if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d) return byte === 0x7b; // {
   return false;
 }
 

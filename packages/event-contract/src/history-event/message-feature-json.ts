@@ -21,8 +21,7 @@ export interface HistoryEventMessageWithFeatureJson {
  * refusal is decodeHistoryEventMessage's own, on the whole text.
  */
 export function decodeHistoryEventMessageKeepingFeatureJson(value: Buffer): HistoryEventMessageWithFeatureJson {
-  const text = value.toString('utf8');
-  const aside = featureSetAside(text);
+  const aside = featureSetAside(value);
   if (aside !== undefined) {
     const message = parseValidHistoryEventMessage(aside.rest);
     const info = message?.event.ext_data.info;
@@ -31,7 +30,7 @@ export function decodeHistoryEventMessageKeepingFeatureJson(value: Buffer): Hist
       return { message, featureJson: aside.featureJson };
     }
   }
-  const message = decodeHistoryEventMessageText(text);
+  const message = decodeHistoryEventMessageText(value.toString('utf8'));
   const info = message.event.ext_data.info;
   const feature = info?.feature ?? [];
   delete info?.feature;

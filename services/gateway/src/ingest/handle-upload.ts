@@ -41,8 +41,8 @@ export interface IngestDeps {
  * Anything else is 503: retry later.
  */
 export interface UploadHandler {
-  /** The body's text as JSON, as this kind's adapter reads it (see UploadAdapter.parseJson); throws what JSON.parse throws. */
-  parseJson(text: string): ParsedUpload;
+  /** The body (UTF-8, no BOM) as JSON, as this kind's adapter reads it (see UploadAdapter.parseJson); throws what JSON.parse throws. */
+  parseJson(body: Buffer): ParsedUpload;
   upload(body: unknown, context: UploadContext): Promise<UploadAnswer>;
   /** A body that never became JSON is quarantined too (as text, bounded); the answer says so. */
   quarantineUnreadable(problem: { message: string; rawText: string; pointer: string }, context: UploadContext): Promise<UploadAnswer>;
@@ -139,7 +139,7 @@ export function createUploadHandler(deps: IngestDeps): UploadHandler {
     return answerForUnreadable(error, context.strict === true);
   };
 
-  const parseJson: UploadHandler['parseJson'] = deps.adapter.parseJson?.bind(deps.adapter) ?? ((text) => ({ value: JSON.parse(text) }));
+  const parseJson: UploadHandler['parseJson'] = deps.adapter.parseJson?.bind(deps.adapter) ?? ((body) => ({ value: JSON.parse(body.toString('utf8')) }));
   return { parseJson, upload, quarantineUnreadable };
 }
 
