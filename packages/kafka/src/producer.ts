@@ -132,6 +132,8 @@ export function createDurableProducer(kafka: Kafka, logger: Logger, options: Dur
       }
       failuresInARow = 0;
       metrics?.failingSends.set(0);
+      metrics?.sends.inc();
+      metrics?.sentRecords.inc(records.length);
     },
     { maxBatchBytes: options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES, topicLimit },
     // Reconnecting after an outage comes before records are taken: publishes that time out meanwhile are withdrawn unsent.
@@ -204,7 +206,16 @@ function createProducerMetrics(registry: Registry, producer: string) {
   const failedSends = metric('kafka_producer_failed_sends_total', () => new Counter({ name: 'kafka_producer_failed_sends_total', help: 'Sends to Kafka that failed after their retries', labelNames, registers }));
   const replaced = metric('kafka_producer_replaced_total', () => new Counter({ name: 'kafka_producer_replaced_total', help: 'Producers replaced (new producer id) after a failed send', labelNames, registers }));
   const failingSends = metric('kafka_producer_failed_sends_in_a_row', () => new Gauge({ name: 'kafka_producer_failed_sends_in_a_row', help: 'Sends that failed since the last one that succeeded', labelNames, registers }));
-  return { failedSends: failedSends.labels(producer), replaced: replaced.labels(producer), failingSends: failingSends.labels(producer) };
+  // Their ratio is the records per send: how much the coalescing of publishes (PublishBatcher) gets.
+  const sends = metric('kafka_producer_sends_total', () => new Counter({ name: 'kafka_producer_sends_total', help: 'Sends to Kafka acknowledged (each one request per broker it reached)', labelNames, registers }));
+  const sentRecords = metric('kafka_producer_sent_records_total', () => new Counter({ name: 'kafka_producer_sent_records_total', help: 'Records in sends to Kafka acknowledged', labelNames, registers }));
+  return {
+    failedSends: failedSends.labels(producer),
+    replaced: replaced.labels(producer),
+    failingSends: failingSends.labels(producer),
+    sends: sends.labels(producer),
+    sentRecords: sentRecords.labels(producer),
+  };
 }
 
 function groupByTopic(records: ProducerRecord[]): TopicMessages[] {

@@ -154,3 +154,19 @@ test('with the broker gone, a publish that could not even connect says nothing w
     await producer.disconnect();
   }
 });
+
+test('acknowledged sends and the records in them are counted: their ratio is what coalescing publishes gets', async () => {
+  const { registry, producer, publish, acknowledged } = scenario();
+  try {
+    await producer.connect();
+    // Publishes made in one turn of the event loop go out together (PublishBatcher).
+    const outcomes = await Promise.all(Array.from({ length: 10 }, (_, i) => publish(`together-${i}`)));
+    assert.deepEqual(new Set(outcomes), new Set(['acknowledged']));
+    assert.equal(acknowledged.length, 10);
+    assert.equal(await metric(registry, 'kafka_producer_sent_records_total'), 20, 'two records per upload');
+    const sends = await metric(registry, 'kafka_producer_sends_total');
+    assert.ok(sends >= 1 && sends < 10, `ten publishes at once took ${sends} sends`);
+  } finally {
+    await producer.disconnect();
+  }
+});
