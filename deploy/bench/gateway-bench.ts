@@ -6,6 +6,7 @@
  * that it shares the two cores only with the broker and the load generator, as the baseline does.
  */
 import { runLoad, type LoadResult, type RequestSource } from '@sophon/device-simulator';
+import { metricValue } from '@sophon/test-kit';
 import type { LocalStack } from '../local/stack.js';
 import { freezeProcess, serviceEntry, startScript } from './child-processes.js';
 import { childPid, startPhase } from './process-stats.js';
@@ -23,6 +24,15 @@ interface Measured {
   cores: number;
   loadGeneratorCores: number;
   peakRssBytes: number;
+  /** The gateway's records per Kafka send over the phase (its producer's metrics); undefined for the bare server. */
+  recordsPerSend?: number;
+}
+
+/** The gateway producer's acknowledged sends and their records so far. */
+async function producerSends(gatewayUrl: string): Promise<{ sends: number; records: number }> {
+  const labels = { producer: 'events' };
+  const [sends, records] = await Promise.all([metricValue(gatewayUrl, 'kafka_producer_sends_total', labels), metricValue(gatewayUrl, 'kafka_producer_sent_records_total', labels)]);
+  return { sends, records };
 }
 
 export async function benchmarkGateway(stack: LocalStack, settings: BenchSettings): Promise<{ underLoadPeakRssBytes: number; stalledPeakRssBytes: number }> {
@@ -40,11 +50,18 @@ export async function benchmarkGateway(stack: LocalStack, settings: BenchSetting
 
   const measure = async (url: string, pid: number, source: RequestSource, options: { rate?: number; concurrency?: number } = {}): Promise<Measured> => {
     await runLoad({ url, source, concurrency: options.concurrency ?? CONCURRENCY, rate: options.rate, durationMs: phaseMs(settings, 2, 0.3) }); // warm-up: JIT, connections, metadata
+    const isGateway = pid === gatewayPid;
+    const sendsBefore = isGateway ? await producerSends(url) : undefined;
     const phase = startPhase({ server: pid, loadGenerator: process.pid });
     const load = await runLoad({ url, source, concurrency: options.concurrency ?? CONCURRENCY, rate: options.rate, durationMs: phaseMs(settings, 10, 0.7), retryCapMs: 1000 });
     const { server, loadGenerator } = phase.end();
-    if (pid === gatewayPid) underLoadPeakRssBytes = Math.max(underLoadPeakRssBytes, server!.peakRssBytes);
-    return { load, cores: server!.cores, loadGeneratorCores: loadGenerator!.cores, peakRssBytes: server!.peakRssBytes };
+    const measured: Measured = { load, cores: server!.cores, loadGeneratorCores: loadGenerator!.cores, peakRssBytes: server!.peakRssBytes };
+    if (isGateway) {
+      underLoadPeakRssBytes = Math.max(underLoadPeakRssBytes, server!.peakRssBytes);
+      const sendsAfter = await producerSends(url);
+      measured.recordsPerSend = (sendsAfter.records - sendsBefore!.records) / Math.max(1, sendsAfter.sends - sendsBefore!.sends);
+    }
+    return measured;
   };
 
   const rows: string[][] = [];
@@ -67,6 +84,7 @@ export async function benchmarkGateway(stack: LocalStack, settings: BenchSetting
           recorder.figure(`${key}.cpuMsPerEvent`, (measured.cores * 1000) / Math.max(1e-9, measured.load.eventsPerSecond), 'ms', 3),
           recorder.figure(`${key}.loadGeneratorCores`, measured.loadGeneratorCores, 'cores', 2),
           recorder.figure(`${key}.peakRssMiB`, measured.peakRssBytes / 2 ** 20, 'MiB', 0),
+          measured.recordsPerSend === undefined ? '' : recorder.figure(`${key}.recordsPerSend`, measured.recordsPerSend, 'records', 1),
         ]);
       }
       const ceiling = await publishCeiling(stack, settings, profile, poolSize(profile), 'kafka-publish-ceiling.ts');
@@ -86,12 +104,13 @@ export async function benchmarkGateway(stack: LocalStack, settings: BenchSetting
           recorder.figure(`gateway.${profile}.${key}.cpuMsPerEvent`, measured.cpuMsPerEvent, 'ms', 3),
           '',
           '',
+          '',
         ]);
       }
       const ratio = gateway.load.eventsPerSecond / baseline.load.eventsPerSecond;
       const ceilingRatio = gateway.load.eventsPerSecond / ceiling.eventsPerSecond;
-      rows.push([`${profile} events, gateway ÷ bare Node`, recorder.figure(`gateway.${profile}.ratioToBareNode`, ratio * 100, '%', 0), '', '', '', '', '', '', '']);
-      rows.push([`${profile} events, gateway ÷ its producer alone`, recorder.figure(`gateway.${profile}.ratioToPublishCeiling`, ceilingRatio * 100, '%', 0), '', '', '', '', '', '', '']);
+      rows.push([`${profile} events, gateway ÷ bare Node`, recorder.figure(`gateway.${profile}.ratioToBareNode`, ratio * 100, '%', 0), '', '', '', '', '', '', '', '']);
+      rows.push([`${profile} events, gateway ÷ its producer alone`, recorder.figure(`gateway.${profile}.ratioToPublishCeiling`, ceilingRatio * 100, '%', 0), '', '', '', '', '', '', '', '']);
       recorder.target(`gateway, ${profile} events: rate vs bare Node`, ratio * 100, '>=', TARGETS.bareNode[profile] * 100, '%');
       if (profile === 'full') recorder.target('gateway, full events: rate vs its producer alone (no HTTP)', ceilingRatio * 100, '>=', TARGETS.publishCeiling * 100, '%');
     }
@@ -110,6 +129,7 @@ export async function benchmarkGateway(stack: LocalStack, settings: BenchSetting
         recorder.figure(`gateway.${profile}.halfRate.cpuMsPerEvent`, (half.cores * 1000) / Math.max(1e-9, half.load.eventsPerSecond), 'ms', 3),
         recorder.figure(`gateway.${profile}.halfRate.loadGeneratorCores`, half.loadGeneratorCores, 'cores', 2),
         recorder.figure(`gateway.${profile}.halfRate.peakRssMiB`, half.peakRssBytes / 2 ** 20, 'MiB', 0),
+        recorder.figure(`gateway.${profile}.halfRate.recordsPerSend`, half.recordsPerSend ?? 0, 'records', 1),
       ]);
       recorder.target(`gateway, ${profile} events: p99 at half the maximum rate`, half.load.latencyMs.p99, '<=', TARGETS.p99AtHalfRateMs, 'ms');
     }
@@ -123,8 +143,9 @@ export async function benchmarkGateway(stack: LocalStack, settings: BenchSetting
         `publishing the records the gateway makes of the same uploads (built before the clock starts), ${CONCURRENCY} publishes in flight, no HTTP; ` +
         'then the same records through @platformatic/kafka 2.12.1 (idempotent, acks=-1, murmur2 keys; it needs Node ≥ 22.22, run here on Node 20 with a polyfill: a measurement, not a dependency of the product). ' +
         'Half rate: open loop at half the maximum, latency counted from when each upload was due. Server CPU and peak RSS are the server process\'s own; ' +
+        "records per Kafka send is the gateway producer's kafka_producer_sent_records_total over kafka_producer_sends_total in the phase (publishes coalesced into one send); " +
         'the load generator (this process) shares the two cores with it and with the broker.',
-      header: ['run', 'rate', 'body MB/s', 'p50', 'p99', 'server CPU', 'server CPU per event', 'load generator CPU', 'server peak RSS'],
+      header: ['run', 'rate', 'body MB/s', 'p50', 'p99', 'server CPU', 'server CPU per event', 'load generator CPU', 'server peak RSS', 'records per Kafka send'],
       rows,
     });
 
