@@ -58,6 +58,7 @@ describe("the history-event adapter's parseJson", () => {
     const feature = JSON.stringify(FEATURE);
     const cases = {
       'a batch': JSON.stringify([JSON.parse(uploadWithFeature(feature))]),
+      'a batch with names in UTF-8 (not ASCII: decoded as UTF-8)': JSON.stringify([{ ...(sampleHistoryEvent() as object), identity_name: '张三 Zoë' }]),
       'an empty feature': uploadWithFeature('[]'),
       'spaces in the array': uploadWithFeature(`[${FEATURE.join(', ')}]`),
       'strings in the array': uploadWithFeature('["0.5","0.25"]'),
