@@ -52,6 +52,17 @@ const int32 = (value: number) => {
   return bytes;
 };
 const int16 = (value: number) => int32(value).subarray(2);
+/** Kafka's zig-zag varlong (64 bits), as the original encoder writes a record's timestamp delta. */
+const varLong = (value: number) => {
+  let zigZag = BigInt.asUintN(64, (BigInt(value) << 1n) ^ (BigInt(value) >> 63n));
+  const bytes: number[] = [];
+  while (zigZag >= 0x80n) {
+    bytes.push(Number(zigZag & 0x7fn) | 0x80);
+    zigZag >>= 7n;
+  }
+  bytes.push(Number(zigZag));
+  return Buffer.from(bytes);
+};
 /** A varint-length-prefixed field, as the original wrote keys, values and header parts (-1: null). */
 const varIntBytes = (value: Buffer | string | null) => (value === null ? varInt(-1) : Buffer.concat([varInt(Buffer.byteLength(value)), Buffer.from(value)]));
 /** Kafka's zig-zag varint, as the original encoder writes it. */
@@ -118,24 +129,27 @@ test('a record batch of picture-sized values decodes back to the same keys, valu
   });
 });
 
+/** Timestamp deltas in and beyond 32 bits, negative too (a record older than the batch's first). */
+const TIMESTAMP_DELTAS = [0, 1, -1, 300, 2 ** 31, -(2 ** 31) - 5, 2 ** 40 + 3];
+
 test('a record, headers included, is the bytes the original record encoder wrote', () => {
   const headerSets: Record<string, string | Buffer | (string | Buffer)[]>[] = [
     {},
     { 'event-id': 'a'.repeat(32), 'want-action': '1001', 'schema-version': '1', 'dev-sno': 'DEV-é', 'source-format': 'V5R3C01', 'content-type': 'application/json' },
     { 'picture-kind': Buffer.from('spot_pic'), many: ['x', Buffer.alloc(0), 'z'.repeat(300)] },
   ];
-  const sizes = [0, 1, 127, 128, 3000, 16 * 1024 - 1, 16 * 1024, 300 * 1024];
+  const sizes = [0, 1, 2, 3, 4, 5, 6, 127, 128, 3000, 16 * 1024 - 1, 16 * 1024, 300 * 1024];
   for (const headers of headerSets) {
     for (const size of sizes) {
       for (const [key, value] of [
         [Buffer.from('DEV-1'), randomBytes(size)],
         [null, size === 0 ? null : randomBytes(size)],
       ] as const) {
-        const [offsetDelta, timestampDelta] = [size % 300, size * 97];
+        const [offsetDelta, timestampDelta] = [size % 300, TIMESTAMP_DELTAS[size % TIMESTAMP_DELTAS.length]!];
         const headerPairs = Object.entries(headers).flatMap(([name, values]) => (Array.isArray(values) ? values : [values]).map((one) => [name, one] as const));
         const body = Buffer.concat([
           Buffer.from([0]), // attributes
-          varInt(timestampDelta), // a varlong, the same bytes for values that fit 32 bits
+          varLong(timestampDelta),
           varInt(offsetDelta),
           varIntBytes(key),
           varIntBytes(value),
