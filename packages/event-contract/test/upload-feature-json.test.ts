@@ -66,6 +66,8 @@ describe("the history-event adapter's parseJson", () => {
       'a \\u escape anywhere': uploadWithFeature(feature, (event) => (event.name = 'Zoë')).replace('ë', '\\u00eb'),
       'the feature outside ext_data.info': JSON.stringify({ ...(sampleHistoryEvent() as object), feature: FEATURE }),
       'no feature': JSON.stringify(sampleHistoryEvent()),
+      'a key that only ends like "feature" (an escaped quote before it)': uploadWithFeature(feature, (event) => (event.ext_data.info = { ...event.ext_data.info, feature: undefined, '"feature': [424242] })),
+      'a number with 25 fraction digits': uploadWithFeature(`[0.${'1'.repeat(25)},0.5]`),
       'a body over 128 KiB (pictures: copying them cost what the vector saved)': uploadWithFeature(feature, (event) => (event.ext_data.spot_pic = 'A'.repeat(200_000))),
     };
     for (const [name, text] of Object.entries(cases)) {
@@ -94,5 +96,15 @@ describe("the history-event adapter's parseJson", () => {
     assert.ok(!fast.ok && !plain.ok);
     assert.deepEqual(fast.errors, plain.errors);
     assert.deepEqual(fast.raw, JSON.parse(text));
+  });
+});
+
+describe('a feature vector kept as text that the event has no place for', () => {
+  it('is never dropped: the event is refused (and so quarantined), not published without it', () => {
+    const raw = structuredClone(sampleHistoryEvent()) as any;
+    delete raw.ext_data.info;
+    const result = adapter.parse(raw, { receivedAt: RECEIVED_AT, featureJson: '[0.5,0.25]' });
+    assert.ok(!result.ok);
+    assert.match(result.errors[0]!.message, /feature vector kept as text has no place/);
   });
 });

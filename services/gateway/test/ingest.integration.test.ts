@@ -87,6 +87,11 @@ describe('a posted event', () => {
     const withBom = await post(bed.gateway.url + ROUTE, undefined, { token: TOKENS.boxA, raw: new Blob([bom, await upload('feature-bom').arrayBuffer()]) });
     assert.equal(withBom.status, 200, withBom.text);
     assert.equal(withBom.json.data.status, 'accepted', withBom.text);
+    const bomMessage = await bed.reader.waitFor(
+      (all) => all.find((m) => m.topic === DEFAULT_TOPICS.historyEvents && m.headers['event-id'] === withBom.json.data.event_id),
+      'the history-events message of the body behind a BOM',
+    );
+    assert.ok(bomMessage.value.toString().includes(`"feature":${written}`), 'the digits as sent, behind a BOM too');
 
     const refused = await post(bed.gateway.url + ROUTE, undefined, { token: TOKENS.boxA, raw: upload('feature-refused', (event) => (event.score = 'high')) });
     assert.equal(refused.status, 200, refused.text);

@@ -74,7 +74,7 @@ function toMessages(normalised: NormaliseResult, ctx: ParseContext, topics: Topi
     topic: topics.historyEvents,
     key: devSno,
     // The vector kept as text goes in as it came; normalising dropped the empty array in its place.
-    value: encodeHistoryEventMessage(message, event.ext_data.info?.feature === undefined ? ctx.featureJson : undefined),
+    value: encodeHistoryEventMessage(message, ctx.featureJson),
     headers: {
       [HEADERS.eventId]: eventId,
       [HEADERS.wantAction]: event.want_action,

@@ -3,7 +3,7 @@ import { isPlainObject } from '../values.js';
 import { MAX_FEATURE_LENGTH } from './schema.js';
 
 const FEATURE_KEY = '"feature"';
-const NUMBER = String.raw`-?(?:0|[1-9]\d{0,20})(?:\.\d+)?(?:[eE][+-]?\d{1,2})?`;
+const NUMBER = String.raw`-?(?:0|[1-9]\d{0,20})(?:\.\d{1,24})?(?:[eE][+-]?\d{1,2})?`;
 const FEATURE_NUMBERS = new RegExp(String.raw`^\[(?:${NUMBER}(?:,${NUMBER}){0,${MAX_FEATURE_LENGTH - 1}})?\]$`);
 
 /**
@@ -12,7 +12,9 @@ const FEATURE_NUMBERS = new RegExp(String.raw`^\[(?:${NUMBER}(?:,${NUMBER}){0,${
  * of the cost of reading or publishing one; where the text stays text, both are left out. Its place
  * must be beyond doubt: the text holds `"feature"` once, followed by `:[`, and no `\u` escape (so no
  * other key can parse to "feature"); the array is at most MAX_FEATURE_LENGTH JSON numbers, each
- * finite (at most 21 integer digits and a 2-digit exponent, as JSON.stringify writes any float32),
+ * finite and short (at most 21 integer digits, 24 fraction digits and a 2-digit exponent: whatever
+ * JSON.stringify writes for a double, while a number of thousands of digits, which ClickHouse's
+ * float parsers may read differently, takes the plain path and is written back by JSON.stringify),
  * without spaces. Callers check, once the rest is parsed, that the empty array in its place is
  * where they expect it.
  *

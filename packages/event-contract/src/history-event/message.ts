@@ -47,12 +47,14 @@ export type ImageMessageHeaders = {
 /**
  * The message's value. `featureJson`, a feature vector kept as the text the box sent (see
  * parseUploadKeepingFeatureJson), becomes `event.ext_data.info.feature` as it is: writing 512
- * doubles back as text was a tenth of a small event's CPU at the gateway. Ignored when the event
- * has no `info`, or a feature of its own.
+ * doubles back as text was a tenth of a small event's CPU at the gateway. An event with no `info`
+ * to hold it, or a feature of its own, cannot take it: that throws, rather than publish the event
+ * without the vector it came with (the adapter quarantines the event, vector included).
  */
 export function encodeHistoryEventMessage(message: HistoryEventMessage, featureJson?: string): Buffer {
+  if (featureJson === undefined) return Buffer.from(JSON.stringify(message));
   const info = message.event.ext_data.info;
-  if (featureJson === undefined || info === undefined || info.feature !== undefined) return Buffer.from(JSON.stringify(message));
+  if (info === undefined || info.feature !== undefined) throw new Error('the feature vector kept as text has no place in the normalised event');
   const withPlaceholder = { ...message, event: { ...message.event, ext_data: { ...message.event.ext_data, info: { ...info, feature: [] as number[] } } } };
   const text = JSON.stringify(withPlaceholder);
   const at = text.indexOf(FEATURE_PLACEHOLDER);

@@ -69,7 +69,9 @@ export function createUploadHandler(deps: IngestDeps): UploadHandler {
     for (const [device, count] of devices) await deps.consumeRateLimit(device, count);
 
     const sameUpload = new Map<string, number>();
-    const featureJson = isBatch ? undefined : context.featureJson;
+    // Only a single event's vector is ever kept as text; a batch that had one would lose it.
+    if (isBatch && context.featureJson !== undefined) throw new Error('a feature vector kept as text for a batch');
+    const featureJson = context.featureJson;
     const parsed = items.map((item) => deps.adapter.parse(item, { receivedAt: context.receivedAt, boundDevSno: context.principal.devSno, sameUpload, featureJson }));
     // What the adapter settled on must agree with the claim checked above (a second, cheap check).
     for (const result of parsed) authorisedDevice(context.principal, result.devSno);
