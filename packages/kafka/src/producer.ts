@@ -207,7 +207,7 @@ function createProducerMetrics(registry: Registry, producer: string) {
   const replaced = metric('kafka_producer_replaced_total', () => new Counter({ name: 'kafka_producer_replaced_total', help: 'Producers replaced (new producer id) after a failed send', labelNames, registers }));
   const failingSends = metric('kafka_producer_failed_sends_in_a_row', () => new Gauge({ name: 'kafka_producer_failed_sends_in_a_row', help: 'Sends that failed since the last one that succeeded', labelNames, registers }));
   // Their ratio is the records per send: how much the coalescing of publishes (PublishBatcher) gets.
-  const sends = metric('kafka_producer_sends_total', () => new Counter({ name: 'kafka_producer_sends_total', help: 'Sends to Kafka acknowledged (each one request per broker it reached)', labelNames, registers }));
+  const sends = metric('kafka_producer_sends_total', () => new Counter({ name: 'kafka_producer_sends_total', help: 'Sends to Kafka acknowledged (a send is one produce request to each broker it has records for)', labelNames, registers }));
   const sentRecords = metric('kafka_producer_sent_records_total', () => new Counter({ name: 'kafka_producer_sent_records_total', help: 'Records in sends to Kafka acknowledged', labelNames, registers }));
   return {
     failedSends: failedSends.labels(producer),
