@@ -32,6 +32,11 @@ export function createConsumerMetrics(registry: Registry) {
       registers,
     }),
     lag: new Gauge({ name: 'consumer_lag_messages', help: 'High watermark minus the next offset to process, per partition', labelNames: ['topic', 'partition'], registers }),
+    restarts: new Counter({
+      name: 'consumer_restarts_total',
+      help: 'Times the consumer was started again after kafkajs stopped it on an error it does not retry',
+      registers,
+    }),
     paused: new Gauge({ name: 'consumer_paused_partitions', help: 'Partitions paused while their sink is failing', registers }),
   };
 }

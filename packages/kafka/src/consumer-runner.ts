@@ -1,5 +1,5 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { retry, type BackoffSettings } from '@sophon/lifecycle';
+import { backoffDelay, retry, sleep, type BackoffSettings } from '@sophon/lifecycle';
 import type { Logger } from '@sophon/logger';
 import { toConsumedMessage, type ConsumedMessage } from './consumed-message.js';
 import type { ConsumerMetrics } from './consumer-metrics.js';
@@ -98,13 +98,21 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
   // A new one at every join: losing it (a rebalance seen by a heartbeat) ends the retries under way.
   let membership = membershipOf(stopping.signal);
   const inSink = new Map<string, number>();
+  // Restarts after crashes kafkajs gives up on, one at a time; counted since the last join.
+  let restarting: Promise<void> = Promise.resolve();
+  let crashesSinceJoin = 0;
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     crashed = payload.error;
     running = false;
     logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
+    if (!payload.restart && !stopping.signal.aborted) {
+      const delayMs = backoffDelay(crashesSinceJoin++, CRASH_RESTART_BACKOFF);
+      restarting = restarting.then(() => restartAfterCrash(delayMs));
+    }
   });
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     crashed = undefined;
+    crashesSinceJoin = 0;
     running = true;
     membership = membershipOf(stopping.signal);
     lostOffsets.joined(payload.memberAssignment);
@@ -235,19 +243,42 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
     }
   };
 
+  const runOptions = {
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently,
+    eachBatch,
+  };
+
+  /**
+   * kafkajs restarts a crashed consumer only after errors it deems retriable; any other (a broker
+   * answering a group request with INVALID_REQUEST during a rebalance, say) leaves the member
+   * stopped for good while the process lives on, unready and consuming nothing. We start it again
+   * (its subscriptions are kept), backing off while the crashes repeat, until the service stops.
+   */
+  const restartAfterCrash = async (delayMs: number) => {
+    await sleep(delayMs, stopping.signal);
+    await retry(
+      async () => {
+        if (stopping.signal.aborted) return;
+        metrics.restarts.inc();
+        logger.warn({ afterMs: delayMs }, 'restarting the consumer after a crash');
+        await consumer.connect();
+        await consumer.run(runOptions);
+      },
+      { ...CRASH_RESTART_BACKOFF, signal: stopping.signal, onRetry: (error, _attempt, delay) => logger.error({ err: error, retryInMs: delay }, 'could not restart the consumer') },
+    ).catch(() => {}); // rejects only once stopping: nothing left to restart
+  };
+
   return {
     async start() {
       await consumer.connect();
       await consumer.subscribe({ topics, fromBeginning: settings.fromBeginning });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently,
-        eachBatch,
-      });
+      await consumer.run(runOptions);
     },
     async stop() {
       stopping.abort();
+      await restarting;
       await consumer.disconnect();
       await lostOffsets.close();
       running = false;
@@ -258,6 +289,9 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
     },
   };
 }
+
+/** Between restarts after crashes kafkajs does not restart from: soon at first, at most every 30 s. */
+const CRASH_RESTART_BACKOFF: BackoffSettings = { initialMs: 1000, maxMs: 30_000 };
 
 /** Heartbeat answers after which this member no longer owns its partitions (kafkajs rejoins on them). */
 const MEMBERSHIP_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR_FOR_GROUP']);

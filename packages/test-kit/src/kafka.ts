@@ -53,11 +53,12 @@ export const KAFKA_ERROR_CODES = {
   MSG_SIZE_TOO_LARGE: 10,
   NOT_ENOUGH_REPLICAS: 19,
   TOPIC_AUTHORIZATION_FAILED: 29,
+  INVALID_REQUEST: 42,
   POLICY_VIOLATION: 44,
 } as const;
 
 /** Kafka API keys, for request errors. */
-export const KAFKA_API_KEYS = { Produce: 0, Fetch: 1, Metadata: 3, OffsetCommit: 8, InitProducerId: 22 } as const;
+export const KAFKA_API_KEYS = { Produce: 0, Fetch: 1, Metadata: 3, OffsetCommit: 8, SyncGroup: 14, InitProducerId: 22 } as const;
 
 /** Faults of the mock broker (rdkafka_mock.h), applied at run time. */
 export interface KafkaFaults {

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Registry } from 'prom-client';
+import { KAFKA_API_KEYS, KAFKA_ERROR_CODES, metricSum, waitFor as until } from '@sophon/test-kit';
+import type { MessageSink } from '../src/index.js';
+import { useRunnerFixture } from './runner-fixture.js';
+
+const fixture = useRunnerFixture('crash-test', { 'crash-in': 1, 'crash-stop-in': 1 });
+
+/** The broker answers the next SyncGroup with INVALID_REQUEST: kafkajs crashes and does not restart on it. */
+const failNextGroupSync = () => fixture.server().faults.requestErrors(KAFKA_API_KEYS.SyncGroup, [KAFKA_ERROR_CODES.INVALID_REQUEST]);
+
+const restarts = async (registry: Registry) => metricSum(await registry.metrics(), 'consumer_restarts_total');
+
+test('a consumer kafkajs stops on an error it does not retry is started again and stores everything', async () => {
+  const values = Array.from({ length: 10 }, (_, i) => `crash-${i}`);
+  await fixture.producer().publish(values.map((value) => ({ topic: 'crash-in', key: value, value: Buffer.from(value), headers: {} })));
+  const stored = new Set<string>();
+  const sink: MessageSink = {
+    async handleBatch(messages) {
+      for (const message of messages) stored.add(message.value.toString());
+    },
+  };
+  const registry = new Registry();
+  await failNextGroupSync();
+  const runner = fixture.startRunner({ groupId: 'crash-group', topics: ['crash-in'], sink, registry });
+  await runner.start();
+
+  await until(() => stored.size === values.length, 'every message stored after the restart');
+  assert.equal(await restarts(registry), 1, 'one restart');
+  await until(async () => (await fixture.committed('crash-group', 'crash-in')) === values.length, 'offsets committed');
+  await runner.checkHealth(); // a member of its group again
+  await runner.stop();
+});
+
+test('stopping while a restart waits ends it: the consumer does not start again', async () => {
+  const registry = new Registry();
+  let batches = 0;
+  await fixture.producer().publish([{ topic: 'crash-stop-in', key: 'k', value: Buffer.from('v'), headers: {} }]);
+  await failNextGroupSync();
+  const runner = fixture.startRunner({ groupId: 'crash-stop-group', topics: ['crash-stop-in'], sink: { handleBatch: async () => void batches++ }, registry });
+  await runner.start();
+  await until(
+    () => runner.checkHealth().then(
+      () => false,
+      (error: Error) => error.message.startsWith('consumer crashed'),
+    ),
+    'the crash',
+  );
+
+  await runner.stop();
+  await new Promise((resolve) => setTimeout(resolve, 1500)); // past the first restart's backoff (at most 1 s)
+  assert.equal(await restarts(registry), 0, 'no restart after the stop');
+  assert.equal(batches, 0, 'nothing consumed');
+  assert.equal(await fixture.committed('crash-stop-group', 'crash-stop-in'), 0);
+});
