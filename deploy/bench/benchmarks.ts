@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Output } from '@sophon/device-simulator';
 import { BUCKET, startLocalStack, type LocalStack, type ServiceName } from '../local/stack.js';
 import { benchmarkCapacity } from './capacity-bench.js';
@@ -61,18 +64,34 @@ export async function runBenchmarks(options: { quick: boolean; outDir: string; o
   return results;
 }
 
-/** The local stack from the services' builds, with s3rver in a process of its own; stopped after `run`. */
+/**
+ * The local stack from the services' builds, with s3rver in a process of its own; stopped after
+ * `run`. The services log (warnings and worse) to a file of their own, kept and quoted in the
+ * error when a benchmark fails, removed otherwise.
+ */
 async function withLocalStack(output: Output, run: (stack: LocalStack, s3Pid: number) => Promise<void>): Promise<void> {
   output.line('starting the local stack (mock Kafka, ClickHouse, s3rver, every service as a process)');
-  const s3 = await startS3Process([BUCKET]);
-  const stack = await startLocalStack({ output: 'ignore', logLevel: 'warn', s3: s3.server, built: true }).catch(async (error: unknown) => {
-    await s3.stop();
-    throw error;
-  });
+  const logDir = await mkdtemp(join(tmpdir(), 'sophon-bench-services-'));
+  const logFile = join(logDir, 'services.log');
   try {
-    await run(stack, s3.pid);
-  } finally {
-    await stack.stop();
-    await s3.stop();
+    const s3 = await startS3Process([BUCKET]);
+    try {
+      const stack = await startLocalStack({ output: { file: logFile }, logLevel: 'warn', s3: s3.server, built: true });
+      try {
+        await run(stack, s3.pid);
+      } finally {
+        await stack.stop();
+      }
+    } finally {
+      await s3.stop();
+    }
+  } catch (error) {
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${await logTail(logFile)}`, { cause: error });
   }
+  await rm(logDir, { recursive: true, force: true });
+}
+
+async function logTail(file: string, lines = 40): Promise<string> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return `the services' logs (${file}), last ${lines} lines:\n${text.split('\n').slice(-lines - 1).join('\n')}`;
 }

@@ -14,7 +14,6 @@ import { createLogger } from '@sophon/logger';
 import { waitFor } from '@sophon/test-kit';
 import { clickhouseClient } from '../local/clients.js';
 import { DATABASE, type LocalStack, type ServiceName } from '../local/stack.js';
-import { serviceEntry } from './child-processes.js';
 import { childPid, startPhase } from './process-stats.js';
 import { POLL_MS, watchQueryable, type QueryableLatency, type QueryableWatch } from './queryable-events.js';
 import type { BenchSettings } from './settings.js';
@@ -69,7 +68,7 @@ export async function benchmarkCapacity(stack: LocalStack, settings: BenchSettin
     await waitFor(async () => (await fetch(`${stack.services[name].opsUrl}/readyz`)).ok, `${name} ready`, 60_000, 200);
   }
   const pids: Partial<Record<ProcessName, number>> = {
-    ...Object.fromEntries(SERVICES.map((name) => [name, childPid(serviceEntry(name))])),
+    ...Object.fromEntries(SERVICES.map((name) => [name, stack.services[name].pid()])),
     ClickHouse: childPid('clickhouse-server'),
     'broker (mock)': childPid('mock-kafka-'),
     // s3rver in this process is the load generator's CPU too: then it has no column of its own.

@@ -6,7 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { stopChild } from '@sophon/test-kit';
-import { entryFile, spawnEntry, startServiceProcess } from '../local/service-process.js';
+import { spawnEntry, startServiceProcess } from '../local/service-process.js';
 
 export interface BenchProcess {
   readonly pid: number;
@@ -23,12 +23,9 @@ function profileArgs(): string[] {
 const benchProcess = (child: ChildProcess): BenchProcess => ({ pid: child.pid!, stop: async () => void (await stopChild(child)) });
 
 /**
- * What runs for service `name` in the benchmarks: its build, as the images run it (`pnpm bench`
- * builds first), so that CPU and memory are the product's, not also tsx's.
+ * Service `name` with `env`, from its build as the images run it (`pnpm bench` builds first), so
+ * that CPU and memory are the product's, not also tsx's; resolves once its /healthz answers.
  */
-export const serviceEntry = (name: string) => entryFile(`services/${name}/src/main.ts`, true);
-
-/** A service (serviceEntry) with `env`; resolves once its /healthz answers. */
 export async function startService(name: string, env: Record<string, string>, opsUrl: string): Promise<BenchProcess> {
   const child = await startServiceProcess(name, `services/${name}/src/main.ts`, opsUrl, { env, stdio: ['pipe', 'ignore', 'ignore'], nodeArgs: profileArgs(), built: true });
   return benchProcess(child);

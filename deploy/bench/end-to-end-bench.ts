@@ -7,7 +7,7 @@ import { runLoad, type LatencySummary, type LoadResult } from '@sophon/device-si
 import { clickhouseClient } from '../local/clients.js';
 import { DATABASE, LOCAL_WRITER_FLUSH_INTERVAL_MS, MOCK_BROKER_CONSUMER_MAX_WAIT_MS, type LocalStack, type ServiceName } from '../local/stack.js';
 import { waitFor } from '@sophon/test-kit';
-import { freezeProcess, serviceEntry } from './child-processes.js';
+import { freezeProcess } from './child-processes.js';
 import { childPid, startPhase } from './process-stats.js';
 import { phaseMs, type BenchSettings } from './settings.js';
 import { POLL_MS, watchQueryable } from './queryable-events.js';
@@ -23,7 +23,7 @@ export interface ServiceMemory {
 
 export async function benchmarkEndToEnd(stack: LocalStack, settings: BenchSettings): Promise<ServiceMemory> {
   const { output, recorder } = settings;
-  const pids = Object.fromEntries(SERVICES.map((name) => [name, childPid(serviceEntry(name))]));
+  const pids = Object.fromEntries(SERVICES.map((name) => [name, stack.services[name].pid()]));
   // The issue's rate: a site of about a hundred boxes (the capacity benchmark finds how many more fit).
   const rate = 10;
   // A minute: the p99 of 600 events is their 6th slowest; of 200 (20 s) it moved 0.35–1.2 s between runs.

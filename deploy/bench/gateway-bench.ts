@@ -8,7 +8,7 @@
 import { runLoad, type LoadResult, type RequestSource } from '@sophon/device-simulator';
 import { metricValue } from '@sophon/test-kit';
 import type { LocalStack } from '../local/stack.js';
-import { freezeProcess, serviceEntry, startScript } from './child-processes.js';
+import { freezeProcess, startScript } from './child-processes.js';
 import { childPid, startPhase } from './process-stats.js';
 import type { PublishCeilingResult } from './kafka-publish-ceiling.js';
 import { formatMiB, phaseMs, type BenchSettings } from './settings.js';
@@ -37,7 +37,7 @@ async function producerSends(gatewayUrl: string): Promise<{ sends: number; recor
 
 export async function benchmarkGateway(stack: LocalStack, settings: BenchSettings): Promise<{ underLoadPeakRssBytes: number; stalledPeakRssBytes: number }> {
   const { output, recorder } = settings;
-  const gatewayPid = childPid(serviceEntry('gateway'));
+  const gatewayPid = stack.services.gateway.pid();
   const kafkaPid = childPid('mock-kafka-');
   const poolSize = (profile: 'small' | 'full') => (settings.quick ? POOLS[profile].quickSize : POOLS[profile].size);
   const uploads = {

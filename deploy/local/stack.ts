@@ -4,7 +4,8 @@
  * three consumers as processes of their own, started from their real entry points with the
  * environment compose would give them. Used by `pnpm dev`, the end-to-end tests and the benchmarks.
  */
-import type { ChildProcess } from 'node:child_process';
+import type { ChildProcess, StdioOptions } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { once } from 'node:events';
 import { legacyAnalystUser } from '@sophon/clickhouse';
 import { freePort, MOCK_KAFKA_CONSUMER_ENV, startClickHouse, startKafka, startS3, stopChild, type ClickHouseServer, type KafkaServer, type S3Server } from '@sophon/test-kit';
@@ -83,16 +84,20 @@ export interface StackOptions {
    * its own, away from their load generator); stop() leaves it to its owner.
    */
   s3?: S3Server;
-  /** Where the services' JSON logs go. */
-  output?: 'inherit' | 'ignore';
+  /** Where the services' JSON logs go: this terminal, nowhere, or appended to a file. */
+  output?: StackOutput;
   /** Run every service (and the migrations) from its build, as the images do (`pnpm build` first); the benchmarks do. */
   built?: boolean;
   logLevel?: string;
 }
 
+export type StackOutput = 'inherit' | 'ignore' | { file: string };
+
 export interface ServiceProcess {
   readonly name: ServiceName;
   readonly opsUrl: string;
+  /** The running process's pid; throws, saying how it ended, once it has exited. */
+  pid(): number;
   /** SIGTERM and wait for the exit code (SIGKILL if it hangs, see stopChild). */
   stop(): Promise<number | null>;
   /** SIGKILL: no clean-up at all. */
@@ -133,9 +138,13 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
   };
   const clickhouseVars = { CLICKHOUSE_URL: clickhouse.url, CLICKHOUSE_USER: 'default', CLICKHOUSE_PASSWORD: '', CLICKHOUSE_DATABASE: DATABASE };
 
+  const output = outputStdio(options.output ?? 'inherit');
   // The schema first, as compose's one-shot job does.
-  const migrateExit = await runOnce('migrate', { ...common, ...clickhouseVars }, options.output ?? 'inherit', options.built);
-  if (migrateExit !== 0) throw new Error(`ClickHouse migrations failed (exit ${migrateExit})`);
+  const migrateExit = await runOnce('migrate', { ...common, ...clickhouseVars }, output.stdio, options.built);
+  if (migrateExit !== 0) {
+    output.close();
+    throw new Error(`ClickHouse migrations failed (exit ${migrateExit})`);
+  }
 
   const gatewayPort = options.gatewayPort ?? (await freePort());
   const s3Vars = { S3_ENDPOINT: s3.url, S3_ACCESS_KEY: s3.accessKey, S3_SECRET_KEY: s3.secretKey, S3_REGION: s3.region, S3_BUCKET: BUCKET };
@@ -152,7 +161,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
   const services = {} as Record<ServiceName, ServiceProcess>;
   for (const name of Object.keys(env) as ServiceName[]) {
     const opsPort = name === 'gateway' ? gatewayPort : await freePort();
-    services[name] = serviceProcess(name, { ...common, ...env[name], OPS_PORT: String(opsPort) }, opsPort, options.output ?? 'inherit', options.built);
+    services[name] = serviceProcess(name, { ...common, ...env[name], OPS_PORT: String(opsPort) }, opsPort, output.stdio, options.built);
   }
   await Promise.all(Object.values(services).map((service) => service.start()));
 
@@ -166,12 +175,20 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     services,
     async stop() {
       await Promise.all(Object.values(services).map((service) => service.stop()));
+      output.close();
       await Promise.all([kafka.close(), clickhouse.close(), options.s3 ? undefined : s3.close()]);
     },
   };
 }
 
-function serviceProcess(name: ServiceName, env: Record<string, string>, opsPort: number, output: 'inherit' | 'ignore', built = false): ServiceProcess {
+/** The services' stdout and stderr; a file is opened once, for appending, and closed with the stack. */
+function outputStdio(output: StackOutput): { stdio: StdioOptions; close(): void } {
+  if (typeof output === 'string') return { stdio: ['ignore', output, output], close: () => {} };
+  const fd = openSync(output.file, 'a');
+  return { stdio: ['ignore', fd, fd], close: () => closeSync(fd) };
+}
+
+function serviceProcess(name: ServiceName, env: Record<string, string>, opsPort: number, stdio: StdioOptions, built = false): ServiceProcess {
   let child: ChildProcess | undefined;
   const opsUrl = `http://127.0.0.1:${opsPort}`;
   const exit = async (signal: NodeJS.Signals) => {
@@ -183,17 +200,22 @@ function serviceProcess(name: ServiceName, env: Record<string, string>, opsPort:
     name,
     opsUrl,
     running: () => child !== undefined && child.exitCode === null && child.signalCode === null,
+    pid() {
+      if (!child) throw new Error(`${name} is stopped`);
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited (code ${child.exitCode}, signal ${child.signalCode}) after it answered /healthz`);
+      return child.pid!;
+    },
     async start(overrides = {}) {
       if (child) return;
-      child = await startServiceProcess(name, ENTRIES[name], opsUrl, { env: { ...env, ...overrides }, stdio: ['ignore', output, output], built });
+      child = await startServiceProcess(name, ENTRIES[name], opsUrl, { env: { ...env, ...overrides }, stdio, built });
     },
     stop: () => exit('SIGTERM'),
     kill: async () => void (await exit('SIGKILL')),
   };
 }
 
-async function runOnce(name: 'migrate', env: Record<string, string>, output: 'inherit' | 'ignore', built = false): Promise<number | null> {
-  const child = spawnEntry(ENTRIES[name], { env, stdio: ['ignore', output, output], built });
+async function runOnce(name: 'migrate', env: Record<string, string>, stdio: StdioOptions, built = false): Promise<number | null> {
+  const child = spawnEntry(ENTRIES[name], { env, stdio, built });
   const [code] = (await once(child, 'exit')) as [number | null];
   return code;
 }
