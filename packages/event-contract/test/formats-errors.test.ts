@@ -58,7 +58,7 @@ describe('bad inputs per format point at the field as sent', () => {
     raw['ep_info'] = { ...raw['ep_info'], ep_type: 'usb', ep_ip: 192 };
     raw['recognize_face_attr'] = { ...raw['recognize_face_attr'], feature_binary: 'AAAAAAA' };
     assert.deepEqual(errorsOf(raw), [
-      { pointer: '/ep_info/ep_type', message: 'must be one of "photo", "rtsp", "file", "card" (got "usb")' },
+      { pointer: '/ep_info/ep_type', message: 'must be one of "photo", "rtsp", "gb28181", "file", "card" (got "usb")' },
       { pointer: '/recognize_face_attr/feature_binary', message: 'must hold whole float32 values (got 5 bytes, not a multiple of 4)' },
       { pointer: '/score', message: 'must be a number (got "94.8x")' },
       { pointer: '/ep_info/ep_ip', message: 'must be a string (got 192)' },
@@ -78,7 +78,7 @@ describe('bad inputs per format point at the field as sent', () => {
     raw['media_device_info'] = { ...raw['media_device_info'], media_device_type: 'ptz', media_device_id: 17 };
     raw['recognize_face_attr'] = { ...raw['recognize_face_attr'], feature_base64_str: '//8=' };
     assert.deepEqual(errorsOf(raw), [
-      { pointer: '/media_device_info/media_device_type', message: 'must be one of "photo", "rtsp", "file", "card" (got "ptz")' },
+      { pointer: '/media_device_info/media_device_type', message: 'must be one of "photo", "rtsp", "gb28181", "file", "card" (got "ptz")' },
       { pointer: '/media_device_info/media_device_id', message: 'must be a string (got 17)' },
       { pointer: '/user_type', message: 'must be one of "employee", "visitor", "blacklist", "stranger", "vip" (got 4)' },
       { pointer: '/recognize_face_attr/feature_base64_str', message: 'must hold whole float32 values (got 2 bytes, not a multiple of 4)' },

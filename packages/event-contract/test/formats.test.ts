@@ -140,6 +140,15 @@ describe('V6R2C01, the vendor example', () => {
     assert.equal(accepted(v6r2({ user_type: undefined })).message.event.ext_data.person_type, 1);
   });
 
+  it('media_device_type words are device types; gb28181 (a video stream, listed by the status report) is an IPC like rtsp', () => {
+    const typeOf = (word: string) => {
+      const raw = v6r2();
+      raw['media_device_info'] = { ...raw['media_device_info'], media_device_type: word };
+      return accepted(raw).message.event.ext_data.device_type;
+    };
+    assert.deepEqual(['photo', 'rtsp', 'gb28181', 'file'].map(typeOf), ['1', '3', '3', '3']);
+  });
+
   it('without media_device_id the capture point is the device IP', () => {
     const raw = v6r2();
     raw['media_device_info'] = { ...raw['media_device_info'], media_device_id: '' };

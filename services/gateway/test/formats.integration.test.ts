@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { decodeHistoryEventMessage, DEFAULT_TOPICS } from '@sophon/event-contract';
+import { tinyImage } from '@sophon/event-contract/testing';
 import { gatewayTestBed, post, TOKENS } from './harness.js';
 
 // Every firmware format on the one event path, end to end through Kafka (issue 9, "Event formats").
@@ -29,6 +30,26 @@ describe('the vendor examples, posted as the boxes send them', () => {
     assert.equal(decoded.source_format, 'V5R6C01');
     assert.equal(decoded.event.ext_data.dev_sno, 'BOX-A');
     assert.equal(decoded.event.group_name, '');
+  });
+
+  test('V5R6C01 as form-data, one field per key, pictures as a base64 field and a file part: stored with both pictures', async () => {
+    const face = tinyImage('jpeg');
+    const spot = tinyImage('jpeg', 3000);
+    const form = new FormData();
+    for (const [key, value] of Object.entries(example('V5R6C01'))) {
+      if (key === 'spot_pic' || key === 'recognize_face') continue;
+      form.set(key, typeof value === 'object' ? JSON.stringify(value) : String(value));
+    }
+    form.set('recognize_face', face.toString('base64'));
+    form.set('spot_pic', new Blob([spot], { type: 'image/jpeg' }), 'spot.jpg');
+    const response = await fetch(`${bed.gateway.url}${ROUTE}?token=${TOKENS.boxA}`, { method: 'POST', body: form });
+    const answer = (await response.json()) as { data: { event_id: string; status: string } };
+    assert.equal(response.status, 200, JSON.stringify(answer));
+    assert.equal(answer.data.status, 'accepted', JSON.stringify(answer));
+    const { decoded } = await publishedEvent(answer.data.event_id);
+    assert.equal(decoded.source_format, 'V5R6C01');
+    const sizes = Object.fromEntries(decoded.pictures.map((picture) => [picture.kind, picture.size]));
+    assert.deepEqual(sizes, { spot_pic: spot.length, recognize_face: face.length });
   });
 
   test('V6R2C01 from its own box: accepted, score kept and normalised', async () => {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import busboy from 'busboy';
-import { jsonPointer } from '@sophon/event-contract';
+import { detectFormat, jsonPointer } from '@sophon/event-contract';
 import { HttpError } from './http-error.js';
 import { findUnsafeJson } from './json-guard.js';
 // A cycle (read-upload reads multipart bodies with this module), harmless: used only at run time.
@@ -8,8 +8,12 @@ import { UnreadableUpload } from './read-upload.js';
 
 /** Parts that hold the whole event (or a batch) as JSON. */
 const WHOLE_EVENT_PARTS = new Set(['event', 'events', 'data', 'json', 'payload', 'history_event', 'HistoryEvent']);
-/** Picture parts named without their ext_data prefix still land in ext_data. */
-const EXT_DATA_PICTURES = new Set(['spot_pic', 'ir_pic', 'recognize_face']);
+/**
+ * Pictures that the nested formats (V5R3C01, V2R2C01) keep in ext_data: a part named without the
+ * prefix still lands there. The flat V5R6C01 has the same names at the top, where they stay.
+ */
+const EXT_DATA_PICTURES = ['spot_pic', 'ir_pic', 'recognize_face'];
+const FLAT_FORMATS: ReadonlySet<string> = new Set(['V5R6C01', 'V6R2C01']);
 
 export interface MultipartLimits {
   maxBodyBytes: number;
@@ -102,13 +106,29 @@ function assemble(fields: [string, string][], maxDepth: number): unknown {
     event = parsed;
   }
   for (const [name, value] of fields) if (name !== whole?.[0]) setField(event, name, value, maxDepth);
+  const pictureParts = EXT_DATA_PICTURES.filter((picture) => fields.some(([name]) => name === picture));
+  return placePictureParts(event, pictureParts);
+}
+
+/** Parts named spot_pic, ir_pic or recognize_face go into ext_data, unless the event is of a flat format. */
+function placePictureParts(event: Record<string, unknown>, pictures: string[]): Record<string, unknown> {
+  if (pictures.length === 0) return event;
+  const detected = detectFormat(event);
+  if (detected.ok && FLAT_FORMATS.has(detected.format)) return event;
+  for (const name of pictures) {
+    const value = event[name];
+    delete event[name];
+    if (isEmpty(event['ext_data'])) event['ext_data'] = {};
+    const ext = event['ext_data'];
+    if (!isPlainObject(ext) || !isEmpty(ext[name])) throw conflict(name, ['ext_data', name]);
+    ext[name] = value;
+  }
   return event;
 }
 
-/** Puts one form part where its name says ("ext_data.spot_pic", "ext_data[ir_pic]", "spot_pic", "score"). */
+/** Puts one form part where its name says ("ext_data.spot_pic", "ext_data[ir_pic]", "spot_pic", "score"); pictures are placed after. */
 function setField(event: Record<string, unknown>, name: string, value: string, maxDepth: number): void {
   const path = name.replace(/\[([^\]]*)\]/g, '.$1').split('.');
-  if (path.length === 1 && EXT_DATA_PICTURES.has(name)) path.unshift('ext_data');
   if (path.length > maxDepth) throw new HttpError(400, 'INVALID_ARGUMENT', `form field name "${name}" nests deeper than ${maxDepth} levels`);
   for (const key of path) {
     if (!key || key === '__proto__' || key === 'constructor' || key === 'prototype') {

@@ -23,11 +23,12 @@ const CANONICAL_EXT_DATA = new Set(['device_ip', 'ep_id', 'dev_sno', 'person_typ
 
 /**
  * Capture-device kinds (V5R6C01 ep_type, V6R2C01 media_device_type) as the canonical device_type
- * digits: "photo" (gates and snapshot cameras push photos) is "1" snapshot camera, "rtsp" (a video
- * stream) and "file" (a video file) are "3" IPC dynamic, "card" (ID-card verification) is "4" access
- * control. The word as sent stays in ext_data.ep_info / media_device_info.
+ * digits: "photo" (gates and snapshot cameras push photos) is "1" snapshot camera, "rtsp" and
+ * "gb28181" (video streams; V6R2C01's event table omits gb28181, its status report lists it for
+ * the same cameras) and "file" (a video file) are "3" IPC dynamic, "card" (ID-card verification) is
+ * "4" access control. The word as sent stays in ext_data.ep_info / media_device_info.
  */
-const DEVICE_TYPES: Readonly<Record<string, string>> = { photo: '1', rtsp: '3', file: '3', card: '4' };
+const DEVICE_TYPES: Readonly<Record<string, string>> = { photo: '1', rtsp: '3', gb28181: '3', file: '3', card: '4' };
 
 export function deviceTypeFor(value: unknown, pointer: string, errors: FieldError[]): string | undefined {
   if (value === undefined || value === null) return undefined; // the schema reports it as required
