@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { sqlIdentifier, sqlTableName } from './sql.js';
+import { wellFormedJsonLine, wellFormedRow } from './well-formed.js';
 
 export interface TableRef {
   database: string;
@@ -32,18 +33,20 @@ export async function insertRows<Row extends object>(
     const missing = Object.entries(row).find(([, value]) => value === undefined);
     if (missing) throw new TypeError(`insertRows: row ${index} has ${missing[0]} undefined (use null for a Nullable column)`);
   });
-  await client.insert({ table: tableTarget(table), values: rows, format: 'JSONEachRow' });
+  await client.insert({ table: tableTarget(table), values: rows.map(wellFormedRow), format: 'JSONEachRow' });
 }
 
 /**
  * Inserts rows already serialised as JSONEachRow lines (one row each, no newline inside), for a
  * writer that keeps its rows as text: the lines go to the server as they are, parsed only there.
- * The same rule as insertRows holds: every line must carry every column.
+ * The same rule as insertRows holds: every line must carry every column. Both helpers replace lone
+ * surrogates, which ClickHouse refuses (see well-formed.ts).
  */
 export async function insertJsonLines(client: ClickHouseClient, table: string | TableRef, lines: readonly string[]): Promise<void> {
   if (lines.length === 0) return;
   const query = `INSERT INTO ${tableTarget(table)} FORMAT JSONEachRow`;
-  const result = await client.exec({ query, values: Readable.from([Buffer.from(lines.join('\n'))], { objectMode: false }) });
+  const text = lines.map(wellFormedJsonLine).join('\n');
+  const result = await client.exec({ query, values: Readable.from([Buffer.from(text)], { objectMode: false }) });
   result.stream.resume(); // nothing to read; drained so the connection goes back to the pool
 }
 

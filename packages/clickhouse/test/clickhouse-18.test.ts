@@ -179,4 +179,24 @@ describe('ClickHouse 18.16', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('a lone surrogate (an emoji cut in half) is stored as U+FFFD by both insert helpers, not a refused insert', async () => {
+    const table = `${DATABASE}.lone_surrogates`;
+    await admin.command({ query: `CREATE TABLE ${table} (helper String, name String, note String) ENGINE = Memory` });
+    try {
+      const rows = [
+        { helper: 'lines', name: 'Zoë \ud83d', note: '\ude00 and a pair 😀 and a literal \\ud83d' },
+        { helper: 'rows', name: '\udbff', note: 'x' },
+      ];
+      await insertJsonLines(admin, table, [JSON.stringify(rows[0])]);
+      await insertRows(admin, table, [rows[1]!]);
+      const stored = await select(`SELECT helper, name, note FROM ${table} ORDER BY helper`);
+      assert.deepEqual(stored, [
+        { helper: 'lines', name: 'Zoë \ufffd', note: '\ufffd and a pair 😀 and a literal \\ud83d' },
+        { helper: 'rows', name: '\ufffd', note: 'x' },
+      ]);
+    } finally {
+      await admin.command({ query: `DROP TABLE ${table}` });
+    }
+  });
 });
