@@ -40,3 +40,17 @@ describe('tokenAuthenticator', () => {
     assert.equal(authenticate(presenting('token-1')).devSno, 'BOX-1');
   });
 });
+
+describe('parseDeviceTokens', () => {
+  it('refuses an entry without ":" (a token whose device was forgotten), naming it, instead of cutting the token', () => {
+    assert.throws(() => parseDeviceTokens('token-1:BOX-1,3f9c2a7e51d04b8e9a6c1f2d7b3e8a40', undefined), /GATEWAY_DEVICE_TOKENS entry 2: expected "token:dev_sno"/);
+  });
+
+  it('refuses an entry with an empty token or device, and a token listed twice', () => {
+    for (const list of [':BOX-1', 'token-1:', 'token-1:BOX-1,token-1:BOX-2']) assert.throws(() => parseDeviceTokens(list, undefined), /GATEWAY_DEVICE_TOKENS entry/, list);
+  });
+
+  it('keeps a token that itself holds ":" (the device is after the last one)', () => {
+    assert.deepEqual([...parseDeviceTokens('a:b:BOX-1', undefined)], [['a:b', 'BOX-1']]);
+  });
+});

@@ -35,7 +35,9 @@ export function parseDeviceTokens(list: string | undefined, fileText: string | u
     .filter(Boolean)
     .forEach((entry, index) => {
       const at = entry.lastIndexOf(':');
-      add(entry.slice(0, at).trim(), entry.slice(at + 1).trim(), `GATEWAY_DEVICE_TOKENS entry ${index + 1}`);
+      const where = `GATEWAY_DEVICE_TOKENS entry ${index + 1}`;
+      if (at < 0) throw new Error(`${where}: expected "token:dev_sno" (or "token:*"), found no ":"`);
+      add(entry.slice(0, at).trim(), entry.slice(at + 1).trim(), where);
     });
   (fileText ?? '').split('\n').forEach((line, index) => {
     const text = line.trim();
