@@ -22,6 +22,12 @@ export const deviceSyncEnv = {
   DEVICE_SYNC_TARGET_BOXES: z.string().default('').transform((value) => value.split(',').map((box) => box.trim()).filter(Boolean)),
   /** `DEVSNO=host[:port],...`: box addresses that win over the device registry (port 5555 by default). */
   DEVICE_SYNC_BOX_ADDRESSES: z.string().default('').transform((value, ctx) => parseOrIssue(() => parseBoxAddresses(value), ctx)),
+  /**
+   * Whether a box DEVICE_SYNC_BOX_ADDRESSES does not name is reached at the IP of its latest status
+   * report. Whoever holds a box's token can report any IP: a site that sets box credentials, or
+   * wants every push to go where it says, turns this off and pins every address.
+   */
+  DEVICE_SYNC_REGISTRY_ADDRESSES: env.boolean(true),
   /** The boxes' API port, for addresses from the device registry (a status report names only the box's IP). */
   DEVICE_SYNC_BOX_API_PORT: env.port(5555),
   /** How long the device registry's addresses are reused before they are read again. */

@@ -53,10 +53,12 @@ export async function startDeviceSync(config: DeviceSyncConfig, logger: Logger):
       retryTopic: config.KAFKA_TOPIC_FACE_REGISTRATIONS_RETRY,
       policy: targetPolicy(config),
       // Configured addresses win; then the device registry (each box's latest status report).
-      directory: chainedBoxes(
-        configuredBoxes(config.DEVICE_SYNC_BOX_ADDRESSES),
-        registryBoxes(clickhouse, config.CLICKHOUSE_DATABASE, { apiPort: config.DEVICE_SYNC_BOX_API_PORT, cacheMs: config.DEVICE_SYNC_REGISTRY_CACHE_MS }),
-      ),
+      directory: config.DEVICE_SYNC_REGISTRY_ADDRESSES
+        ? chainedBoxes(
+            configuredBoxes(config.DEVICE_SYNC_BOX_ADDRESSES),
+            registryBoxes(clickhouse, config.CLICKHOUSE_DATABASE, { apiPort: config.DEVICE_SYNC_BOX_API_PORT, cacheMs: config.DEVICE_SYNC_REGISTRY_CACHE_MS, logger }),
+          )
+        : configuredBoxes(config.DEVICE_SYNC_BOX_ADDRESSES),
       gate: createBoxGate(config.DEVICE_SYNC_BOX_CONCURRENCY, retrySettings),
       pictures,
       deliveries: clickhouseDeliveries(clickhouse),

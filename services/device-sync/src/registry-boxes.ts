@@ -1,13 +1,17 @@
+import { isIP } from 'node:net';
 import { sqlIdentifier, type ClickHouseClient } from '@sophon/clickhouse';
+import type { Logger } from '@sophon/logger';
 import type { BoxAddress, BoxDirectory } from './box-directory.js';
 
 /**
  * The device registry as a BoxDirectory: the IP of each box's latest status report (device_status,
  * written by the analytics writer from the boxes' /DeviceStatus reports), at the box API's port.
+ * A report is written by whoever holds the box's token, so only an IP literal is taken: a host
+ * name, a port or a path in it (`1.2.3.4]:80/#`) would let that holder pick where pushes go.
  * The whole table of addresses is read at most once per `cacheMs`, so a batch costs no query per box;
  * a box that appears later is found after the cache expires (its deliveries wait, parked, until then).
  */
-export function registryBoxes(client: ClickHouseClient, database: string, options: { apiPort: number; cacheMs?: number }): BoxDirectory {
+export function registryBoxes(client: ClickHouseClient, database: string, options: { apiPort: number; cacheMs?: number; logger?: Logger }): BoxDirectory {
   const cacheMs = options.cacheMs ?? 60_000;
   let cached: { at: number; addresses: Map<string, BoxAddress> } | undefined;
   let loading: Promise<Map<string, BoxAddress>> | undefined;
@@ -18,7 +22,16 @@ export function registryBoxes(client: ClickHouseClient, database: string, option
       format: 'JSONEachRow',
     });
     const rows = await result.json<{ dev_sno: string; ip: string }>();
-    return new Map(rows.filter((row) => row.ip.trim() !== '').map((row) => [row.dev_sno, apiAddress(row.ip.trim(), options.apiPort)]));
+    const addresses = new Map<string, BoxAddress>();
+    const refused: string[] = [];
+    for (const row of rows) {
+      const ip = row.ip.trim();
+      if (ip === '') continue;
+      if (isIP(ip) === 0) refused.push(row.dev_sno);
+      else addresses.set(row.dev_sno, apiAddress(ip, options.apiPort));
+    }
+    if (refused.length > 0) options.logger?.warn({ devSnos: refused.slice(0, 20), count: refused.length }, 'status reports whose box IP is not an IP address: those boxes have no address');
+    return addresses;
   };
 
   return {

@@ -80,6 +80,23 @@ test('a box known only from its status reports is reached at the IP of its lates
   await until(async () => (await outcomes(cmd.registration_id)).some((row) => row.outcome === 'pushed'), 'the pushed row');
 });
 
+test('a status report whose box IP smuggles in a port and path gives the box no address: nothing is pushed where it points', async () => {
+  const elsewhere = await startStandInBox();
+  try {
+    const atMs = Date.now();
+    const ip = `::ffff:127.0.0.1]:${elsewhere.port}/#`;
+    await servers.db.command({
+      query: `INSERT INTO device_status VALUES ('r-smuggled', 'BOX-S', 'V5R3C01', ${Math.floor(atMs / 1000)}, ${atMs}, '${ip}', '', '', '', '', '', '', '', NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, '{}', 'device-status', 0, 0, ${atMs})`,
+    });
+    const cmd = command('BOX-S');
+    await publish(servers, [{ cmd, picture: picture(500) }]);
+    await until(async () => (await outcomes(cmd.registration_id)).some((row) => row.outcome === 'no_address'), 'the no_address row');
+    assert.equal(elsewhere.requests.length, 0, 'no request reached the address the report pointed at');
+  } finally {
+    await elsewhere.close();
+  }
+});
+
 test('a face update replaces the person’s faces with support_single_face, and a feature registration sends the vector', async () => {
   const create = command('BOX-D');
   const update = command('BOX-D', { command: 'update-person-face', identity_id: create.identity_id, support_single_face: true });
