@@ -12,8 +12,8 @@
  * Same BENCH_* and gateway variables as kafka-publish-ceiling.ts; prints "RESULT <json>".
  */
 import { compatibilityPartitioner, Producer, stringSerializer } from '@platformatic/kafka';
-import { readTopicLimits, RecordTooLargeError, type DurableProducer, type ProducerRecord } from '@sophon/kafka';
-import { BATCH_OVERHEAD_BYTES, PublishBatcher, recordBytes } from '../../packages/kafka/src/publish-batcher.js';
+import { readTopicLimits, recordTooLarge, type DurableProducer, type ProducerRecord } from '@sophon/kafka';
+import { PublishBatcher } from '../../packages/kafka/src/publish-batcher.js';
 import { loadGatewayConfig } from '../../services/gateway/src/config.js';
 import { ceilingSettings, ceilingUploads, measurePublishCeiling } from './ceiling-records.js';
 
@@ -60,10 +60,11 @@ function createPlatformaticProducer(config: ReturnType<typeof loadGatewayConfig>
     async connect() {
       await producer.initIdempotentProducer({});
     },
+    tooLarge: (record: ProducerRecord) => recordTooLarge(record, topicLimit),
     async publish(records: ProducerRecord[]) {
       for (const record of records) {
-        const bytes = recordBytes(record) + BATCH_OVERHEAD_BYTES;
-        if (bytes > topicLimit(record.topic)) throw new RecordTooLargeError(record.topic, bytes, topicLimit(record.topic));
+        const error = recordTooLarge(record, topicLimit);
+        if (error) throw error;
       }
       await batches.add(records).acknowledged;
     },

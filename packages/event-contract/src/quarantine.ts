@@ -5,7 +5,7 @@ import { sha256, summariseRaw, type OmittedValue } from './quarantine-raw.js';
 
 /**
  * Largest quarantine record by default: fits every topic of deploy/kafka/topics.json (history-events
- * allows 1 MiB) with room for Kafka's record overhead, so a quarantine send never fails for size.
+ * allows 2 MiB) with room for Kafka's record overhead, so a quarantine send never fails for size.
  */
 export const MAX_QUARANTINE_RECORD_BYTES = 512 * 1024;
 /** Errors kept per record; the adapter reports at most ~100. */

@@ -3,6 +3,7 @@ export {
   createDurableProducer,
   PublishError,
   RecordTooLargeError,
+  recordTooLarge,
   type DurableProducer,
   type DurableProducerOptions,
   type ProducerRecord,

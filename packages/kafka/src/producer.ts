@@ -22,6 +22,8 @@ export interface DurableProducer {
    * written anyway (so the caller can tell the truth about it).
    */
   publish(records: ProducerRecord[]): Promise<void>;
+  /** The error publish() would refuse `record` with for being larger than its topic accepts, if it is. */
+  tooLarge(record: ProducerRecord): RecordTooLargeError | undefined;
   /** Resolves when the cluster answers a metadata request and recent sends are not all failing. */
   checkConnection(): Promise<void>;
   /** Waits for publishes under way, then disconnects. */
@@ -48,6 +50,13 @@ export class RecordTooLargeError extends PublishError {
     super(`a message of ${bytes} bytes is larger than topic ${topic} accepts (max.message.bytes ${limit})`, { maybeStored: false });
     this.name = 'RecordTooLargeError';
   }
+}
+
+/** The RecordTooLargeError for `record` if it is larger than its topic accepts (`topicLimit`, max.message.bytes). */
+export function recordTooLarge(record: ProducerRecord, topicLimit: (topic: string) => number): RecordTooLargeError | undefined {
+  const bytes = recordBytes(record) + BATCH_OVERHEAD_BYTES;
+  const limit = topicLimit(record.topic);
+  return bytes > limit ? new RecordTooLargeError(record.topic, bytes, limit) : undefined;
 }
 
 export interface DurableProducerOptions {
@@ -149,17 +158,21 @@ export function createDurableProducer(kafka: Kafka, logger: Logger, options: Dur
     },
   );
 
+  const tooLarge = (record: ProducerRecord) => recordTooLarge(record, topicLimit);
+
   return {
     async connect() {
       await ensureConnected();
       await admin.connect();
     },
 
+    tooLarge,
+
     async publish(records) {
       if (records.length === 0) return;
       for (const record of records) {
-        const bytes = recordBytes(record) + BATCH_OVERHEAD_BYTES;
-        if (bytes > topicLimit(record.topic)) throw new RecordTooLargeError(record.topic, bytes, topicLimit(record.topic));
+        const error = tooLarge(record);
+        if (error) throw error;
       }
       const publication = batches.add(records);
       let timer: NodeJS.Timeout | undefined;

@@ -92,12 +92,25 @@ describe('event ids', () => {
 });
 
 describe('records Kafka would refuse', () => {
-  test('an event too large for history-events is a 413 naming the topic and its limit; nothing is stored', async () => {
-    const huge = eventFrom('BOX-A', 'too-large-for-the-topic');
-    huge.ext_data.notes = 'n'.repeat(3 * 1024 * 1024);
-    const answer = await post(bed.gateway.url + ROUTE, huge, { token: TOKENS.boxA });
-    assert.equal(answer.status, 413, answer.text);
-    assert.match(answer.json.error.message, /topic history-events accepts \(\d+ bytes\); nothing was stored/);
+  // A 413 would be re-sent forever by the box, and hold up every other event of its batch with it.
+  test('an event too large for history-events is quarantined, naming the topic and its limit; the rest of its batch is stored', async () => {
+    const huge = () => {
+      const event = eventFrom('BOX-A', 'too-large-for-the-topic');
+      event.ext_data.notes = 'n'.repeat(3 * 1024 * 1024);
+      return event;
+    };
+    const alone = await post(bed.gateway.url + ROUTE, huge(), { token: TOKENS.boxA });
+    assert.equal(alone.status, 200, alone.text);
+    assert.equal(alone.json.data.status, 'quarantined');
+    assert.match(alone.json.data.errors[0].message, /^makes a message of \d+ bytes, more than topic history-events accepts \(\d+ bytes\)$/);
+    assert.deepEqual((await quarantineRecord('too-large-for-the-topic')).errors, alone.json.data.errors);
+
+    const batch = [eventFrom('BOX-A', 'beside-too-large-1'), huge(), eventFrom('BOX-A', 'beside-too-large-2')];
+    const answer = await post(bed.gateway.url + ROUTE, batch, { token: TOKENS.boxA });
+    assert.equal(answer.status, 200, answer.text);
+    assert.deepEqual([answer.json.data.accepted, answer.json.data.quarantined], [2, 1]);
+    const ids: string[] = answer.json.data.events.filter((e: { status: string }) => e.status === 'accepted').map((e: { event_id: string }) => e.event_id);
+    for (const id of ids) await bed.reader.waitFor((all) => all.some((m) => m.topic === DEFAULT_TOPICS.historyEvents && m.headers['event-id'] === id), id);
   });
 });
 

@@ -1,5 +1,5 @@
 import { PublishError, RecordTooLargeError, type DurableProducer, type ProducerRecord } from '@sophon/kafka';
-import type { ParsedUpload, UploadAdapter } from '@sophon/event-contract';
+import type { FieldError, ParsedUpload, UploadAdapter } from '@sophon/event-contract';
 import { buildQuarantineMessage, MAX_QUARANTINE_RECORD_BYTES } from '@sophon/event-contract';
 import type { Logger } from '@sophon/logger';
 import type { DevicePrincipal } from '../http/device-auth.js';
@@ -83,7 +83,10 @@ export function createUploadHandler(deps: IngestDeps): UploadHandler {
     // stalled Kafka costs in memory per request.
     for (let index = 0; index < parsed.length; index++) {
       const result = parsed[index]!;
-      if (result.ok) {
+      // An event whose record Kafka would refuse can never be stored as it is: it is quarantined
+      // like an invalid one, rather than a 413 that its box would re-send forever, its batch with it.
+      const errors = result.ok ? tooLargeErrors(deps.producer, result.messages) : result.errors;
+      if (result.ok && errors.length === 0) {
         records.push(...result.messages);
         outcomes.push({ index, status: 'accepted', event_id: result.eventId });
       } else {
@@ -92,15 +95,15 @@ export function createUploadHandler(deps: IngestDeps): UploadHandler {
             topic: deps.quarantineTopic,
             receivedAt: context.receivedAt,
             adapter: deps.adapter.name,
-            errors: result.errors,
-            raw: result.raw ?? items[index],
+            errors,
+            raw: (!result.ok && result.raw) || items[index],
             devSno: result.devSno ?? context.principal.devSno,
             path: context.path,
             remoteAddress: context.remoteAddress,
             maxBytes: maxQuarantineBytes,
           }),
         );
-        outcomes.push({ index, status: 'quarantined', errors: result.errors });
+        outcomes.push({ index, status: 'quarantined', errors });
       }
     }
 
@@ -164,6 +167,16 @@ async function publish(deps: IngestDeps, records: ProducerRecord[]) {
   }
   deps.metrics.publishSeconds.observe({ result: 'ok' }, seconds(started));
   deps.metrics.publishedBytes.inc(records.reduce((sum, record) => sum + record.value.length, 0));
+}
+
+/** An error for each of an event's records that its topic would refuse as too large. */
+function tooLargeErrors(producer: DurableProducer, messages: ProducerRecord[]): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const message of messages) {
+    const error = producer.tooLarge(message);
+    if (error) errors.push({ pointer: '', message: `makes a message of ${error.bytes} bytes, more than topic ${error.topic} accepts (${error.limit} bytes)` });
+  }
+  return errors;
 }
 
 /** The answer to a failed publish, true to what may have reached Kafka. */
