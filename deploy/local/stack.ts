@@ -150,8 +150,15 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
   const s3Vars = { S3_ENDPOINT: s3.url, S3_ACCESS_KEY: s3.accessKey, S3_SECRET_KEY: s3.secretKey, S3_REGION: s3.region, S3_BUCKET: BUCKET };
   const env: Record<ServiceName, Record<string, string>> = {
     // One fleet token for the simulator's many boxes, all from this address: the per-token request
-    // rate that guards a real site would throttle the simulator and the benchmarks.
-    gateway: { GATEWAY_PORT: String(gatewayPort), GATEWAY_DEVICE_TOKENS: `${token}:*`, GATEWAY_RATE_LIMIT_REQUESTS: '1000000', ...GATEWAY_MALLOC_ENV },
+    // rate and per-client in-flight share that guard a real site would throttle the simulator and
+    // the benchmarks (the whole in-flight budget, 256 MiB by default, still holds).
+    gateway: {
+      GATEWAY_PORT: String(gatewayPort),
+      GATEWAY_DEVICE_TOKENS: `${token}:*`,
+      GATEWAY_RATE_LIMIT_REQUESTS: '1000000',
+      GATEWAY_MAX_INFLIGHT_BYTES_PER_CLIENT: String(1024 * 1024 * 1024 * 1024),
+      ...GATEWAY_MALLOC_ENV,
+    },
     'image-store': s3Vars,
     'analytics-writer': { ...clickhouseVars, ANALYTICS_FLUSH_INTERVAL_MS: LOCAL_WRITER_FLUSH_INTERVAL_MS },
     'registration-worker': clickhouseVars,

@@ -23,7 +23,7 @@ export interface UploadRoute {
 
 export interface GatewayAppDeps {
   routes: UploadRoute[];
-  limits: UploadLimits & { maxInflightBytes: number; retryAfterSeconds: number; requestsPerWindow: number; windowSeconds: number };
+  limits: UploadLimits & { maxInflightBytes: number; maxInflightBytesPerClient: number; retryAfterSeconds: number; requestsPerWindow: number; windowSeconds: number };
   authenticate: DeviceAuthenticator;
   readiness: ReadinessCheck[];
   isAccepting: () => boolean;
@@ -68,7 +68,7 @@ export function createGatewayApp(deps: GatewayAppDeps): RequestListener {
     const ip = req.socket.remoteAddress;
     const principal = deps.authenticate({ headers: req.headers, query, ip });
     await rateLimit(principal, ip);
-    admit(req, res);
+    admit(req, res, principal.devSno ?? `${principal.label}@${ip ?? 'unknown'}`);
     // Received once the body has been read.
     const receivedNow = () => ({ principal, receivedAt: Date.now(), path, remoteAddress: ip, strict: isStrictRequest(query) });
 

@@ -52,6 +52,11 @@ export const gatewayEnv = {
   GATEWAY_MAX_JSON_DEPTH: env.integer(32, { min: 4, max: 1000 }),
   /** Request bodies held at once; past it new requests get 503 at once, so memory stays bounded. */
   GATEWAY_MAX_INFLIGHT_BYTES: env.integer(256 * MiB, { min: MiB }),
+  /**
+   * Of those, what one client (a box; an address for a wildcard token) may hold. Unset: the larger
+   * of GATEWAY_MAX_BODY_BYTES and a quarter of GATEWAY_MAX_INFLIGHT_BYTES.
+   */
+  GATEWAY_MAX_INFLIGHT_BYTES_PER_CLIENT: z.coerce.number().int().min(1024).optional(),
   /** Per device: events allowed per window, and the window. */
   GATEWAY_RATE_LIMIT_EVENTS: env.integer(1000, { min: 1 }),
   /**

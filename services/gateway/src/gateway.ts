@@ -49,6 +49,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       maxPictureBytes: config.GATEWAY_MAX_PICTURE_BYTES,
       maxJsonDepth: config.GATEWAY_MAX_JSON_DEPTH,
       maxInflightBytes: config.GATEWAY_MAX_INFLIGHT_BYTES,
+      maxInflightBytesPerClient: config.GATEWAY_MAX_INFLIGHT_BYTES_PER_CLIENT ?? Math.max(config.GATEWAY_MAX_BODY_BYTES, Math.floor(config.GATEWAY_MAX_INFLIGHT_BYTES / 4)),
       retryAfterSeconds: config.GATEWAY_RETRY_AFTER_SECONDS,
       requestsPerWindow: config.GATEWAY_RATE_LIMIT_REQUESTS,
       windowSeconds: config.GATEWAY_RATE_LIMIT_WINDOW_SECONDS,

@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { sampleHistoryEvent } from '@sophon/event-contract/testing';
-import { fetchMetrics, metricValue } from '@sophon/test-kit';
+import { fetchMetrics, metricValue, waitFor } from '@sophon/test-kit';
 import type { RunningGateway } from '../src/gateway.js';
 import { gatewayTestBed, post, startTestGateway, TOKENS } from './harness.js';
 
@@ -117,6 +117,43 @@ describe('request rate per token', () => {
     const answer = await post(limited.url + ROUTE, event('BOX-B'), { token: 'not-a-token' });
     assert.equal(answer.status, 401);
     assert.equal((await post(limited.url + ROUTE, event('BOX-B'), { token: TOKENS.boxB })).status, 200);
+  });
+});
+
+describe('in-flight bytes per client', () => {
+  let gateway: RunningGateway;
+  before(async () => {
+    // One client may hold the larger of a body (16 MiB) and a quarter of the budget (12 MiB).
+    gateway = await startTestGateway(bed.kafka, { GATEWAY_MAX_BODY_BYTES: String(16 * MiB), GATEWAY_MAX_INFLIGHT_BYTES: String(48 * MiB) });
+  });
+  after(() => gateway?.shutdown.stop('test over'));
+
+  /** An upload that declares `declared` bytes, sends 1 KiB and then nothing (a slow or hostile client). */
+  const holdOpen = (token: string, declared: number) => {
+    const req = request(`${gateway.url}${ROUTE}?token=${token}`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(declared) } });
+    req.on('error', () => {}); // destroyed at the end of the test
+    req.write(Buffer.alloc(1024, 0x20));
+    return req;
+  };
+
+  test('a box holding slow uploads cannot take the budget every other box needs', { timeout: 30_000 }, async () => {
+    const held = [holdOpen(TOKENS.boxA, 16 * MiB), holdOpen(TOKENS.boxA, 16 * MiB), holdOpen(TOKENS.boxA, 16 * MiB)];
+    try {
+      await waitFor(async () => (await metric(gateway, 'gateway_inflight_requests')) >= 1, 'the first slow upload admitted');
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the other two reach the gate too
+      assert.equal(await metric(gateway, 'gateway_inflight_bytes'), 16 * MiB, 'only one of box A\'s slow uploads holds bytes');
+
+      const other = await post(gateway.url + ROUTE, event('BOX-B'), { token: TOKENS.boxB });
+      assert.equal(other.status, 200, other.text);
+
+      const more = await answerToUnfinishedBody(`${gateway.url}${ROUTE}?token=${TOKENS.boxA}`, { 'content-type': 'application/json' }, MiB, 1024);
+      assert.equal(more.status, 503);
+      assert.equal(more.headers['retry-after'], '20');
+      assert.match(more.json.error.message, /as many request bytes in flight as one client may/);
+    } finally {
+      for (const req of held) req.destroy();
+    }
+    await waitFor(async () => (await metric(gateway, 'gateway_inflight_bytes')) === 0, 'every byte released');
   });
 });
 

@@ -42,7 +42,7 @@ function statusKind(built: unknown[]): UploadKind<{ status: string; quarantine: 
 function appWith(routes: ReturnType<typeof createUploadRoutes>) {
   return createGatewayApp({
     routes,
-    limits: { maxBodyBytes: 1024, maxPictureBytes: 1024, maxJsonDepth: 8, maxInflightBytes: 4096, retryAfterSeconds: 1, requestsPerWindow: 10, windowSeconds: 1 },
+    limits: { maxBodyBytes: 1024, maxPictureBytes: 1024, maxJsonDepth: 8, maxInflightBytes: 4096, maxInflightBytesPerClient: 4096, retryAfterSeconds: 1, requestsPerWindow: 10, windowSeconds: 1 },
     authenticate: openAuthenticator,
     readiness: [],
     isAccepting: () => true,
