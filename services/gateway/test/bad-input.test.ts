@@ -109,6 +109,12 @@ const cases: Case[] = [
   { name: '__proto__ key', raw: '{"identity_id":"1","__proto__":{"admin":true}}', status: 400, quarantined: true, message: /"__proto__" is not allowed/ },
   { name: 'constructor key in ext_data', raw: JSON.stringify({ ext_data: { constructor: { prototype: { polluted: true } } } }), status: 400, quarantined: true, message: /"constructor" is not allowed/ },
   { name: 'prototype key', raw: '{"prototype": 1}', status: 400, quarantined: true, message: /"prototype" is not allowed/ },
+  {
+    name: 'an object with 50 000 keys (seconds of work once, for every other box waiting)',
+    body: edit((e) => (e.ext_data.extra = Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`k${i}`, i])))),
+    status: 400, quarantined: true,
+    message: /\/ext_data\/extra: has 50000 keys, more than the 1000 an object may have/,
+  },
   { name: 'more events than allowed', body: Array.from({ length: 11 }, valid), status: 413, message: /at most 10 events/ },
   { name: 'a huge array', raw: `[${'1,'.repeat(200_000)}1]`, status: 413, message: /larger than|at most 10 events/ },
   { name: 'corrupt gzip', raw: Buffer.from('definitely not gzip'), headers: { 'content-encoding': 'gzip' }, status: 415, message: /"gzip" is not accepted/ },

@@ -1,6 +1,12 @@
 /** Keys that could reach an object's prototype if the payload were ever merged into another object. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
+/**
+ * Keys one object may have. An event has a few dozen; a body of a million keys in one object cost
+ * seconds of normalising and quarantining, the gateway answering nobody else meanwhile.
+ */
+export const MAX_OBJECT_KEYS = 1000;
+
 /** A container still to look into; its pointer is only spelled out when a problem is found. */
 interface Pending {
   value: object;
@@ -11,7 +17,8 @@ interface Pending {
 
 /**
  * Walks parsed JSON without recursion (a hostile body cannot blow the stack) and returns
- * the first problem: nesting deeper than maxDepth or a forbidden key, with its JSON pointer.
+ * the first problem: nesting deeper than maxDepth, an object with more than MAX_OBJECT_KEYS keys
+ * or a forbidden key, with its JSON pointer.
  * Only objects and arrays are queued, and pointers are built only for the problem found: an
  * event's 512-number feature vector costs a loop, not 512 strings.
  */
@@ -29,7 +36,9 @@ export function findUnsafeJson(root: unknown, maxDepth: number): { pointer: stri
       }
       continue;
     }
-    for (const key of Object.keys(value)) {
+    const keys = Object.keys(value);
+    if (keys.length > MAX_OBJECT_KEYS) return { pointer: pointerOf(entry), message: `has ${keys.length} keys, more than the ${MAX_OBJECT_KEYS} an object may have` };
+    for (const key of keys) {
       if (FORBIDDEN_KEYS.has(key)) return { pointer: pointerOf({ value, depth: depth + 1, parent: entry, key }), message: `the key "${key}" is not allowed` };
       const item = (value as Record<string, unknown>)[key];
       if (item !== null && typeof item === 'object') stack.push({ value: item, depth: depth + 1, parent: entry, key });
