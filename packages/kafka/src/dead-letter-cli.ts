@@ -32,18 +32,31 @@ export function loadDeadLettersConfig(source: Record<string, string | undefined>
 
 /** Exit code 0 when done, 1 when an offset asked for is not there, 2 on a usage error. */
 export async function runDeadLetterCli(argv: string[], config: DeadLettersConfig, logger: Logger, out: (line: string) => void): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      'source-topic': { type: 'string' },
-      offsets: { type: 'string' },
-      all: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      'dry-run': { type: 'boolean', default: false },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        'source-topic': { type: 'string' },
+        offsets: { type: 'string' },
+        all: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    // An unknown option or a missing value: say which, and how the command is used.
+    out(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { positionals, values } = parsed;
   const command = positionals[0];
+  if (values.help) {
+    out(USAGE);
+    return 0;
+  }
   if (command !== 'list' && command !== 'replay') {
     out(USAGE);
     return 2;

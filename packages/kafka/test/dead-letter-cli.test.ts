@@ -67,3 +67,14 @@ test('unknown commands print the usage', async () => {
   assert.equal(code, 2);
   assert.match(lines[0] ?? '', /usage/);
 });
+
+test('--help prints the usage; an unknown option says which, with the usage, and is a usage error', async () => {
+  for (const flag of ['--help', '-h']) {
+    const { code, lines } = await cli(flag);
+    assert.equal(code, 0, flag);
+    assert.match(lines[0] ?? '', /^usage: sophon-dead-letters/);
+  }
+  const { code, lines } = await cli('list', '--bogus');
+  assert.equal(code, 2);
+  assert.match(lines.join('\n'), /Unknown option '--bogus'[\s\S]*usage: sophon-dead-letters/);
+});
