@@ -150,7 +150,7 @@ for (const firmware of FIRMWARES) {
       if (message.cameras[1]!.status === 'offline') offline.add(message.report_id);
       if (format === 'V5R3C01') {
         assert.equal(message.box.firmware_version, firmware);
-        assert.match(message.box.ip!, /^10\.0\.\d+\.\d+$/);
+        assert.match(message.box.ip!, /^198\.18\.\d+\.\d+$/);
         assert.ok(message.box.temperature! >= 35 && message.box.disk_free_gb! <= message.box.disk_size_gb!);
       }
     }

@@ -60,6 +60,9 @@ test('reports come at once from every box, then every interval from the boxes th
   assert.ok(received.every((r) => r.path === '/DeviceStatus?token=tok'));
   const v6 = devices.find((d) => d.firmware === 'V6R2C01')!;
   assert.ok(reportsOf(v6.devSno).every((r) => Array.isArray(r.body.media_devices) && r.body.gateway_ext_data === undefined));
+  // Device-sync pushes faces to a box's reported IP: a simulated box names no real host.
+  const boxIps = received.map((r) => r.body.gateway_ip).filter((ip) => ip !== undefined);
+  assert.ok(boxIps.length > 0 && boxIps.every((ip) => /^198\.1[89]\.\d+\.\d+$/.test(ip)), boxIps.join(' '));
 });
 
 test('the CLI: a mixed fleet by default, the silent box sends its first report and no event', async () => {
