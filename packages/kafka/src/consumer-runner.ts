@@ -278,7 +278,12 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
     },
     async stop() {
       stopping.abort();
-      await restarting;
+      // A restart under way may be joining its group for up to a minute: stop what runs now, give
+      // the restart a moment to end, then stop whatever it started.
+      await consumer.disconnect();
+      const waited = new AbortController();
+      await Promise.race([restarting, sleep(RESTART_END_WAIT_MS, waited.signal)]);
+      waited.abort(); // clears the timer: it must not hold the process up
       await consumer.disconnect();
       await lostOffsets.close();
       running = false;
@@ -292,6 +297,8 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
 
 /** Between restarts after crashes kafkajs does not restart from: soon at first, at most every 30 s. */
 const CRASH_RESTART_BACKOFF: BackoffSettings = { initialMs: 1000, maxMs: 30_000 };
+/** How long a stop waits for a restart under way to end before it stops what that started. */
+const RESTART_END_WAIT_MS = 5000;
 
 /** Heartbeat answers after which this member no longer owns its partitions (kafkajs rejoins on them). */
 const MEMBERSHIP_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR_FOR_GROUP']);
