@@ -24,10 +24,13 @@ export const deviceSyncEnv = {
   DEVICE_SYNC_BOX_ADDRESSES: z.string().default('').transform((value, ctx) => parseOrIssue(() => parseBoxAddresses(value), ctx)),
   /**
    * Whether a box DEVICE_SYNC_BOX_ADDRESSES does not name is reached at the IP of its latest status
-   * report. Whoever holds a box's token can report any IP: a site that sets box credentials, or
-   * wants every push to go where it says, turns this off and pins every address.
+   * report. Whoever holds a box's token can report any IP, so unset (or empty) it is on only while
+   * no box credentials are set: they would go wherever a report points.
    */
-  DEVICE_SYNC_REGISTRY_ADDRESSES: env.boolean(true),
+  DEVICE_SYNC_REGISTRY_ADDRESSES: z
+    .enum(['', 'true', 'false'], { message: 'must be true, false or empty' })
+    .default('')
+    .transform((value) => (value === '' ? undefined : value === 'true')),
   /** The boxes' API port, for addresses from the device registry (a status report names only the box's IP). */
   DEVICE_SYNC_BOX_API_PORT: env.port(5555),
   /** How long the device registry's addresses are reused before they are read again. */

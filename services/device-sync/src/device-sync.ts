@@ -53,7 +53,7 @@ export async function startDeviceSync(config: DeviceSyncConfig, logger: Logger):
       retryTopic: config.KAFKA_TOPIC_FACE_REGISTRATIONS_RETRY,
       policy: targetPolicy(config),
       // Configured addresses win; then the device registry (each box's latest status report).
-      directory: config.DEVICE_SYNC_REGISTRY_ADDRESSES
+      directory: useRegistryAddresses(config)
         ? chainedBoxes(
             configuredBoxes(config.DEVICE_SYNC_BOX_ADDRESSES),
             registryBoxes(clickhouse, config.CLICKHOUSE_DATABASE, { apiPort: config.DEVICE_SYNC_BOX_API_PORT, cacheMs: config.DEVICE_SYNC_REGISTRY_CACHE_MS, logger }),
@@ -128,4 +128,9 @@ function sharedConsumerMetrics(registry: Registry): ConsumerMetrics {
     shared[key] = existing ?? metric;
   }
   return shared as ConsumerMetrics;
+}
+
+/** DEVICE_SYNC_REGISTRY_ADDRESSES, or by default: only while no box credentials would go with a push. */
+export function useRegistryAddresses(config: Pick<DeviceSyncConfig, 'DEVICE_SYNC_REGISTRY_ADDRESSES' | 'DEVICE_SYNC_BOX_USERNAME' | 'DEVICE_SYNC_BOX_PASSWORD'>): boolean {
+  return config.DEVICE_SYNC_REGISTRY_ADDRESSES ?? (config.DEVICE_SYNC_BOX_USERNAME === '' && config.DEVICE_SYNC_BOX_PASSWORD === '');
 }

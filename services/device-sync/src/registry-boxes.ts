@@ -27,7 +27,7 @@ export function registryBoxes(client: ClickHouseClient, database: string, option
     for (const row of rows) {
       const ip = row.ip.trim();
       if (ip === '') continue;
-      if (isIP(ip) === 0) refused.push(row.dev_sno);
+      if (isIP(ip) === 0 || ip.includes('%')) refused.push(row.dev_sno); // a zone id makes no URL
       else addresses.set(row.dev_sno, apiAddress(ip, options.apiPort));
     }
     if (refused.length > 0) options.logger?.warn({ devSnos: refused.slice(0, 20), count: refused.length }, 'status reports whose box IP is not an IP address: those boxes have no address');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseBoxAddresses } from '../src/box-directory.js';
 import { loadDeviceSyncConfig } from '../src/config.js';
+import { useRegistryAddresses } from '../src/device-sync.js';
 import { parseSites, targetBoxes } from '../src/targets.js';
 
 const base = { S3_ENDPOINT: 'http://minio:9000', S3_ACCESS_KEY: 'k', S3_SECRET_KEY: 's' };
@@ -35,4 +36,14 @@ test('config: bad settings fail start-up naming the variable; the box password i
   const config = loadDeviceSyncConfig(base);
   assert.equal(config.DEVICE_SYNC_TARGET_POLICY, 'source');
   assert.equal(config.OPS_PORT, 9604);
+});
+
+test('registry addresses: on by default, off by default once box credentials are set; an explicit value wins', () => {
+  const uses = (vars: Record<string, string>) => useRegistryAddresses(loadDeviceSyncConfig({ ...base, ...vars }));
+  assert.equal(uses({}), true);
+  assert.equal(uses({ DEVICE_SYNC_REGISTRY_ADDRESSES: '' }), true, 'empty, as compose passes it when unset');
+  assert.equal(uses({ DEVICE_SYNC_BOX_USERNAME: 'admin', DEVICE_SYNC_BOX_PASSWORD: 'pw' }), false, 'credentials would go wherever a report points');
+  assert.equal(uses({ DEVICE_SYNC_BOX_PASSWORD: 'pw', DEVICE_SYNC_REGISTRY_ADDRESSES: 'true' }), true);
+  assert.equal(uses({ DEVICE_SYNC_REGISTRY_ADDRESSES: 'false' }), false);
+  assert.throws(() => uses({ DEVICE_SYNC_REGISTRY_ADDRESSES: 'maybe' }), /DEVICE_SYNC_REGISTRY_ADDRESSES: must be true, false or empty/);
 });
