@@ -36,6 +36,30 @@ describe('V2R2C01, the vendor example', () => {
     assert.equal(message.score_normalised, 0.16);
   });
 
+  it('the face attributes of its quality blocks become info: age bracket, gender, box (the event id as before)', () => {
+    const raw = vendorExample('V2R2C01');
+    Object.assign(raw, { reg_pic: '' });
+    Object.assign(raw['ext_data'], { spot_pic: '', recognize_face: '', dev_sno: 'BOX-22' });
+    const { message, result } = accepted(raw);
+    // box_fiqa_info: age 4 (0 < age < 6 is "child"), sex 1 (女); grab_fiqa_info.rect as [x1, y1, x2, y2].
+    assert.deepEqual(message.event.ext_data.info, { age: 'child', gender: 'female', box: [1652, 420, 1734, 524] });
+    const withoutBlocks = structuredClone(raw);
+    delete withoutBlocks['ext_data']['grab_fiqa_info'];
+    withoutBlocks['ext_data']['box_fiqa_info'] = { fiqa_result: true };
+    const plain = accepted(withoutBlocks);
+    assert.equal(plain.message.event.ext_data.info, undefined);
+    assert.equal(plain.result.ok && plain.result.eventId, result.ok && result.eventId);
+  });
+
+  it('reads the box’s own attributes before the camera’s, keeps info’s own, and leaves out what it cannot read', () => {
+    const raw = vendorExample('V2R2C01');
+    Object.assign(raw, { reg_pic: '' });
+    Object.assign(raw['ext_data'], { spot_pic: '', recognize_face: '', dev_sno: 'BOX-22', info: { gender: 'male' } });
+    Object.assign(raw['ext_data']['box_fiqa_info'], { age: 'unknown', sex: 1 });
+    Object.assign(raw['ext_data']['grab_fiqa_info'], { age: '41', sex: 0, rect: { top: 1, left: 2 } });
+    assert.deepEqual(accepted(raw).message.event.ext_data.info, { gender: 'male', age: 'middle-aged' });
+  });
+
   it('a failed quality check ("False" as Python prints it) is fiqa_result false', () => {
     const raw = vendorExample('V2R2C01');
     Object.assign(raw, { reg_pic: '' });

@@ -7,6 +7,7 @@ import { asBoolean, coerceInteger, coerceNumber, coerceNumberToString, coerceTim
 import { deriveEventId } from './event-id.js';
 import { detectFormat, type SourceFormat } from './formats/detect.js';
 import type { Converted } from './formats/flat.js';
+import { addV2R2FaceAttributes } from './formats/v2r2.js';
 import { fromV5R6 } from './formats/v5r6.js';
 import { fromV6R2 } from './formats/v6r2.js';
 import { MAX_DEV_SNO_LENGTH } from './schema.js';
@@ -71,7 +72,9 @@ export function normaliseHistoryEvent(
   if (all.length > 0 || converted.errors.length > 0) return failure(asSent(all, converted), determinedDevSno(ext, ctx));
   const normalised = event as NormalisedHistoryEvent;
   const face = pictures.find((picture) => picture.kind === 'recognize_face');
-  return { ok: true, event: normalised, pictures, eventId: deriveEventId(normalised, face?.sha256, ctx.sameUpload), sourceFormat };
+  const eventId = deriveEventId(normalised, face?.sha256, ctx.sameUpload);
+  if (sourceFormat === 'V2R2C01') addV2R2FaceAttributes(normalised);
+  return { ok: true, event: normalised, pictures, eventId, sourceFormat };
 }
 
 function toNestedShape(format: SourceFormat, raw: Fields, ctx: ParseContext): Converted {
