@@ -95,6 +95,8 @@ const PICTURE_COLUMNS: Readonly<Record<PictureKind, 'reg_pic_key' | 'spot_pic_ke
 // not land in ext_json as base64).
 const EXT_DATA_COLUMNS = new Set(['device_ip', 'ep_id', 'dev_sno', 'person_type', 'device_type', 'fiqa_result', 'info', 'spot_pic', 'ir_pic', 'recognize_face']);
 const INFO_COLUMNS = new Set(['age', 'gender', 'glasses', 'feature', 'box']);
+// The event's own top-level fields (fiqa_result is read into ext_data.fiqa_result by the gateway).
+const TOP_LEVEL_COLUMNS = new Set(['identity_id', 'identity_name', 'group_name', 'timestamp', 'score', 'want_action', 'fiqa_result', 'reg_pic', 'ext_data']);
 
 /** The history_events row for a decoded history-events message. */
 export function historyEventRow(message: HistoryEventMessage, position: KafkaPosition, insertedAtMs = Date.now()): HistoryEventRow {
@@ -153,15 +155,21 @@ function rowWithoutFeature(message: HistoryEventMessage, position: KafkaPosition
     kafka_topic: position.topic,
     kafka_partition: position.partition,
     kafka_offset: offset,
-    ext_json: JSON.stringify(unknownExtensionFields(ext, info)),
+    ext_json: JSON.stringify(unknownExtensionFields(event, ext, info)),
     inserted_at_ms: insertedAtMs,
   };
   for (const picture of message.pictures) row[PICTURE_COLUMNS[picture.kind]] = picture.object_key;
   return row;
 }
 
-function unknownExtensionFields(ext: Record<string, unknown>, info: Record<string, unknown>): Record<string, unknown> {
-  const unknown = Object.fromEntries(Object.entries(ext).filter(([field]) => !EXT_DATA_COLUMNS.has(field)));
+/**
+ * Fields the contract does not name: ext_data's, the event's own top-level ones (V5R3C01 and
+ * V2R2C01 boxes add some there; the flat formats' already sit in ext_data) and info's under
+ * "info". A top-level field named like an ext_data field the contract does not name gives way to it.
+ */
+function unknownExtensionFields(event: Record<string, unknown>, ext: Record<string, unknown>, info: Record<string, unknown>): Record<string, unknown> {
+  const topLevel = Object.entries(event).filter(([field]) => !TOP_LEVEL_COLUMNS.has(field));
+  const unknown = Object.fromEntries([...topLevel, ...Object.entries(ext).filter(([field]) => !EXT_DATA_COLUMNS.has(field))]);
   const unknownInfo = Object.fromEntries(Object.entries(info).filter(([field]) => !INFO_COLUMNS.has(field)));
   if (Object.keys(unknownInfo).length > 0) unknown['info'] = unknownInfo;
   return unknown;

@@ -91,6 +91,14 @@ describe('historyEventRow', () => {
     assert.equal(row.ext_json, '{"info":{"note":"unknown info field"}}');
   });
 
+  it('keeps unknown top-level fields (V5R3C01 and V2R2C01 boxes add them there) in ext_json beside ext_data’s', () => {
+    const extended = message();
+    extended.event = { ...extended.event, fiqa_result: false, firmware_build: 'V5R3C02', frame_id: 7, note: 'top' };
+    extended.event.ext_data = { ...extended.event.ext_data, note: 'ext_data' };
+    const row = historyEventRow(extended, { topic: 't', partition: 0, offset: 0 });
+    assert.deepEqual(JSON.parse(row.ext_json), { firmware_build: 'V5R3C02', frame_id: 7, note: 'ext_data', firmware: 'V5R3C01' });
+  });
+
   it('refuses a Kafka offset it cannot store exactly', () => {
     assert.throws(() => historyEventRow(message(), { topic: 't', partition: 0, offset: '9007199254740993' }), /not a usable integer/);
     assert.equal(historyEventRow(message(), { topic: 't', partition: 0, offset: '42' }).kafka_offset, 42);
