@@ -132,7 +132,7 @@ describe('status reports: the device registry and silent boxes', () => {
       cameras.map((c) => [c.dev_sno, c.report_id, c.ep_id, c.ip, c.status, c.url]),
       [
         [V5R3_BOX, reports[V5R3_BOX], 'ZKZCPI000120190807142601__192.168.1.101', '192.168.1.101', 'online', 'rtsp://192.168.1.101:554/ch2'],
-        [V6R2_BOX, reports[V6R2_BOX], '2c1a6a12-ecf4-4490-a2fc-8d7a5023bfcd', '192.168.1.100', 'online', 'rtsp://192.168.1.100:554/ch2'],
+        [V6R2_BOX, reports[V6R2_BOX], `${V6R2_BOX}__2c1a6a12-ecf4-4490-a2fc-8d7a5023bfcd`, '192.168.1.100', 'online', 'rtsp://192.168.1.100:554/ch2'],
       ],
     );
 

@@ -44,14 +44,14 @@ describe('the vendor examples', () => {
     assert.deepEqual(decoded.report, raw);
   });
 
-  it('V6R2C01: mq_license_key is the box, the example\'s sub_devices list of media_device_* is read, no box metrics', () => {
+  it('V6R2C01: mq_license_key is the box, the example\'s sub_devices list of media_device_* is read, no box metrics; a camera is the ep_id of its events', () => {
     const { message, decoded } = accepted(example('V6R2C01'));
     assert.equal(message.key, 'AFVKQF000120210604151110');
     assert.equal(decoded.source_format, 'V6R2C01');
     assert.equal(decoded.dev_sno, 'AFVKQF000120210604151110');
     assert.ok(Object.values(decoded.box).every((value) => value === null));
     assert.deepEqual(decoded.cameras, [{
-      ep_id: '2c1a6a12-ecf4-4490-a2fc-8d7a5023bfcd', name: '前门设备', ip: '192.168.1.100', status: 'online', type: 'rtsp',
+      ep_id: 'AFVKQF000120210604151110__2c1a6a12-ecf4-4490-a2fc-8d7a5023bfcd', name: '前门设备', ip: '192.168.1.100', status: 'online', type: 'rtsp',
       url: 'rtsp://192.168.1.100:554/ch2', location: '', permission_id: '820737ae-a6d3-4322-bf7c-46f48066fb64',
     }]);
   });

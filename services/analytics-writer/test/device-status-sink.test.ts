@@ -56,7 +56,7 @@ describe('device-status sink', () => {
 
     assert.deepEqual(await select(`SELECT count() AS n FROM ${DATABASE}.device_status`), [{ n: '2' }]);
     assert.deepEqual(await select(`SELECT dev_sno, ep_id, status, camera_type FROM ${DATABASE}.device_cameras ORDER BY dev_sno`), [
-      { dev_sno: 'AFVKQF000120210604151110', ep_id: '2c1a6a12-ecf4-4490-a2fc-8d7a5023bfcd', status: 'offline', camera_type: 'rtsp' },
+      { dev_sno: 'AFVKQF000120210604151110', ep_id: 'AFVKQF000120210604151110__2c1a6a12-ecf4-4490-a2fc-8d7a5023bfcd', status: 'offline', camera_type: 'rtsp' },
       { dev_sno: 'ZKZCPI000120190807142601', ep_id: 'ZKZCPI000120190807142601__192.168.1.101', status: 'online', camera_type: '2' },
     ]);
     assert.deepEqual(await select(`SELECT dev_sno, source_format, box_ip, firmware_version, disk_free_gb, temperature, cameras_online, cameras_offline FROM ${DATABASE}.v_device_status_latest ORDER BY dev_sno`), [
@@ -64,7 +64,7 @@ describe('device-status sink', () => {
       { dev_sno: 'ZKZCPI000120190807142601', source_format: 'V5R3C01', box_ip: '192.168.1.251', firmware_version: 'V2R1C01', disk_free_gb: 9.41, temperature: 37, cameras_online: 1, cameras_offline: 0 },
     ]);
     assert.deepEqual(await select(`SELECT alert, dev_sno, subject FROM ${DATABASE}.v_device_health_alerts`), [
-      { alert: 'camera_offline', dev_sno: 'AFVKQF000120210604151110', subject: '2c1a6a12-ecf4-4490-a2fc-8d7a5023bfcd' },
+      { alert: 'camera_offline', dev_sno: 'AFVKQF000120210604151110', subject: 'AFVKQF000120210604151110__2c1a6a12-ecf4-4490-a2fc-8d7a5023bfcd' },
     ]);
     const [report] = await select(`SELECT report_json FROM ${DATABASE}.device_status WHERE source_format = 'V5R3C01'`);
     assert.equal(JSON.parse(String(report!['report_json'])).gateway_sn, 'SZCCKQRAIJBAH0002');

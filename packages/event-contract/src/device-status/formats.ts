@@ -90,8 +90,10 @@ export function fromV5R3(raw: Record<string, unknown>, errors: FieldError[]): Co
 
 /**
  * V6R2C01 (`V6R2C01-device-status.md`): the field table names the list `media_devices`, the
- * vendor's example `sub_devices`; either is read. media_device_id is optional (the example's
- * comment says so): the camera is then `<dev_sno>__<ip>`, the form V5R3C01 documents.
+ * vendor's example `sub_devices`; either is read. A camera is `<dev_sno>__<media_device_id>`, the
+ * ep_id its events get (history-event/formats/v6r2.ts), so its reports and its events join;
+ * media_device_id is optional (the example's comment says so): the camera is then
+ * `<dev_sno>__<ip>`, the form V5R3C01 documents.
  */
 export function fromV6R2(raw: Record<string, unknown>, errors: FieldError[]): Converted {
   const top = new FieldReader(raw, [], errors);
@@ -101,7 +103,7 @@ export function fromV6R2(raw: Record<string, unknown>, errors: FieldError[]): Co
   for (const item of top.objects(listField, true)) {
     const ip = item.string('media_device_ip', true);
     const camera = {
-      ep_id: item.string('media_device_id', false) || (devSno && ip ? `${devSno}__${ip}` : null),
+      ep_id: cameraEpId(devSno, item.string('media_device_id', false) || ip),
       name: item.string('media_device_name', false) ?? '',
       ip,
       status: item.onlineStatus('media_device_status', true),
@@ -113,4 +115,8 @@ export function fromV6R2(raw: Record<string, unknown>, errors: FieldError[]): Co
     if (camera.ep_id && camera.ip !== null && camera.status !== null && camera.type !== null && camera.url !== null) cameras.push(camera as CameraStatus);
   }
   return { devSno, box: { ...NO_BOX }, cameras };
+}
+
+function cameraEpId(devSno: string | null, captureId: string | null): string | null {
+  return devSno && captureId ? `${devSno}__${captureId}` : null;
 }

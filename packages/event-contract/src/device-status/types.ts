@@ -35,7 +35,7 @@ export interface BoxStatus {
 
 /** One capture device (camera) connected to the box. */
 export interface CameraStatus {
-  /** V5R3C01 ep_id; V6R2C01 media_device_id, else `<dev_sno>__<ip>` (the documented ep_id form). */
+  /** V5R3C01 ep_id; V6R2C01 `<dev_sno>__<media_device_id>` (its events' ep_id), else `<dev_sno>__<ip>` (the documented ep_id form). */
   ep_id: string;
   name: string;
   ip: string;
