@@ -102,6 +102,11 @@ describe('ClickHouse 18.16', () => {
       const examples = await readmeExampleQueries();
       assert.equal(examples.length, 10);
       for (const example of examples) assert.ok(Array.isArray(await select(example, analyst)), example);
+      // The fixtures are from 2024: "last week" of box-a is empty. 18.16 compares a DateTime with a
+      // Date as plain numbers (seconds against days), so `hour >= today() - 7` took in every hour.
+      const ofOneBox = examples.filter((example) => example.includes("dev_sno = 'X'")).map((example) => example.replace("dev_sno = 'X'", "dev_sno = 'box-a'"));
+      assert.equal(ofOneBox.length, 2);
+      for (const example of ofOneBox) assert.deepEqual(await select(example, analyst), [], example);
 
       await assert.rejects(insertRows(analyst, 'history_events', historyEventRows().slice(0, 1)), /readonly/i);
       await assert.rejects(analyst.command({ query: 'DROP TABLE history_events' }), /readonly/i);

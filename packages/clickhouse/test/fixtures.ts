@@ -218,10 +218,14 @@ export async function assertAnalystViews(select: SelectRows, database = DATABASE
     ['2024-05-02', 'box-b', '1', '1', '0', '0'],
   ]);
 
-  const watchlist = await table(select, `SELECT event_time, event_id, person_type, identity_id, dev_sno, spot_pic_key FROM ${db}.v_watchlist_hits ORDER BY event_time`, ['event_time', 'event_id', 'person_type', 'identity_id', 'dev_sno', 'spot_pic_key']);
+  const watchlist = await table(
+    select,
+    `SELECT event_time, event_id, person_type, identity_id, dev_sno, spot_pic_key, score_normalised, source_format FROM ${db}.v_watchlist_hits ORDER BY event_time`,
+    ['event_time', 'event_id', 'person_type', 'identity_id', 'dev_sno', 'spot_pic_key', 'score_normalised', 'source_format'],
+  );
   assert.deepEqual(watchlist, [
-    ['2024-05-02 10:00:00', 'e5', 'blacklist', 'bl-1', 'box-b', '2024/05/02/box-b/e5/spot_pic.jpg'],
-    ['2024-05-02 11:00:00', 'e6', 'vip', 'vip-1', 'box-b', ''],
+    ['2024-05-02 10:00:00', 'e5', 'blacklist', 'bl-1', 'box-b', '2024/05/02/box-b/e5/spot_pic.jpg', '0.95', 'V5R3C01'],
+    ['2024-05-02 11:00:00', 'e6', 'vip', 'vip-1', 'box-b', '', '1', 'V5R3C01'],
   ]);
 
   const demographics = await table(

@@ -45,7 +45,7 @@ describe('SQL files', () => {
     const migrations = await readMigrations();
     assert.deepEqual(
       migrations.map((m) => `${m.version}:${m.name}`),
-      ['1:history_events', '2:registrations', '3:analyst_views', '4:device_deliveries', '5:event_formats', '6:device_status'],
+      ['1:history_events', '2:registrations', '3:analyst_views', '4:device_deliveries', '5:event_formats', '6:device_status', '7:watchlist_scores'],
     );
     for (const migration of migrations) {
       assert.match(migration.checksum, /^[0-9a-f]{64}$/);
