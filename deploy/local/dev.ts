@@ -2,6 +2,8 @@
  * The whole product without Docker, on the test kit's local servers:
  *
  *   pnpm dev          # gateway on :9528, Kafka on 127.0.0.1:19092; Ctrl-C stops everything
+ *
+ * KAFKA_PORT, GATEWAY_PORT, DEV_TOKEN, LOG_LEVEL and DEVICE_SYNC_BOX_ADDRESSES change its defaults.
  */
 import { BUCKET, DATABASE, startLocalStack } from './stack.js';
 
@@ -10,6 +12,8 @@ const stack = await startLocalStack({
   gatewayPort: Number(process.env.GATEWAY_PORT ?? 9528),
   token: process.env.DEV_TOKEN ?? 'dev-token',
   logLevel: process.env.LOG_LEVEL ?? 'info',
+  // The boxes' API addresses, as device-sync takes them (DEVSNO=host[:port],...).
+  boxAddresses: process.env.DEVICE_SYNC_BOX_ADDRESSES,
 });
 
 const { services } = stack;
