@@ -22,7 +22,8 @@ export interface CreatePersonRequest {
  *   ignores ignore_exist; counted as delivered);
  * - refused: a 4xx (but 408/429) with the box's `{"error": {code, message, status}}`: the same
  *   request would be refused again, so it is dead-lettered with that error;
- * - unreachable: no answer in time, a refused connection, a 5xx, 408, 429: retried later.
+ * - unreachable: no answer in time, a refused connection, a 5xx, 408, 429, a 2xx that is not the
+ *   box's answer (no `{"data": ...}`): retried later.
  */
 export type BoxAnswer =
   | { outcome: 'pushed' | 'already_present'; httpStatus: number; error: string }
@@ -74,11 +75,25 @@ export async function pushToBox(address: string, request: CreatePersonRequest, s
   const status = response.status;
   if (boxError && /already exist/i.test(boxError)) return { outcome: 'already_present', httpStatus: status, error: boxError };
   if (status >= 200 && status < 300) {
-    return boxError ? { outcome: 'refused', httpStatus: status, error: boxError } : { outcome: 'pushed', httpStatus: status, error: '' };
+    if (boxError) return { outcome: 'refused', httpStatus: status, error: boxError };
+    // Only the box's own success answer says the person is there: a 2xx of anything else (a proxy,
+    // a captive portal, another service on the port) is no delivery, and is tried again later.
+    if (!hasData(text)) return { outcome: 'unreachable', httpStatus: status, error: `HTTP ${status} without the box's {"data": ...}: ${text.slice(0, 200)}` };
+    return { outcome: 'pushed', httpStatus: status, error: '' };
   }
   const error = boxError ?? `HTTP ${status}: ${text.slice(0, 200)}`;
   const transient = status >= 500 || status === 408 || status === 429;
   return { outcome: transient ? 'unreachable' : 'refused', httpStatus: status, error };
+}
+
+/** The box's success answer: a JSON object with a `data` object (V5R3C01-create-person.md, 请求成功). */
+function hasData(text: string): boolean {
+  try {
+    const body = JSON.parse(text) as { data?: unknown } | null;
+    return typeof body === 'object' && body !== null && typeof body.data === 'object' && body.data !== null;
+  } catch {
+    return false;
+  }
 }
 
 /** The box's `{"error": {code, message, status}}` as one line, or undefined when the body is no such error. */

@@ -21,7 +21,7 @@ export interface StandInBoxOptions {
  * A stand-in for a box's create-person API (vendor docs V5R3C01-create-person.md), for tests
  * only: POST /SophonFogSys/api/users with the documented fields, answering `{"data": {...}}` or
  * `{"error": {code, message, status}}`. It keeps persons in memory. Modes: `slow(ms)` delays every
- * answer, `failWith(status)` answers errors, `refuse(identity)` refuses one identity with a
+ * answer, `failWith(status)` answers errors, `impersonate(text)` answers 200 with something else, `refuse(identity)` refuses one identity with a
  * 400, `goOffline()` stops listening (connections refused), `comeBack()` listens again on the
  * same port.
  */
@@ -34,6 +34,8 @@ export interface StandInBox {
   readonly requests: Record<string, unknown>[];
   slow(ms: number): void;
   failWith(status: number | undefined): void;
+  /** Answers every request 200 with this text instead of the API's answer (a captive portal, say); undefined ends it. */
+  impersonate(text: string | undefined): void;
   refuse(identityId: string): void;
   goOffline(): Promise<void>;
   comeBack(): Promise<void>;
@@ -48,6 +50,7 @@ export async function startStandInBox(options: StandInBoxOptions = {}): Promise<
   const refused = new Set<string>();
   let delayMs = 0;
   let failStatus: number | undefined;
+  let impostorText: string | undefined;
   const sockets = new Set<Socket>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -66,6 +69,7 @@ export async function startStandInBox(options: StandInBoxOptions = {}): Promise<
       return answerError(res, 400, 1001, 'request body is not JSON', 'INVALID_ARGUMENT');
     }
     requests.push(body);
+    if (impostorText !== undefined) return void res.writeHead(200, { 'content-type': 'text/html' }).end(impostorText);
     if (failStatus) return answerError(res, failStatus, failStatus, 'internal error', 'INTERNAL');
     const problem = validate(body);
     if (problem) return answerError(res, 400, 1001, problem, 'INVALID_ARGUMENT');
@@ -112,6 +116,7 @@ export async function startStandInBox(options: StandInBoxOptions = {}): Promise<
     requests,
     slow: (ms) => void (delayMs = ms),
     failWith: (status) => void (failStatus = status),
+    impersonate: (text) => void (impostorText = text),
     refuse: (identityId) => void refused.add(identityId),
     goOffline: stop,
     comeBack: () => listen(port),
