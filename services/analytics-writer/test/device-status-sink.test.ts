@@ -56,7 +56,7 @@ describe('device-status sink', () => {
 
     assert.deepEqual(await select(`SELECT count() AS n FROM ${DATABASE}.device_status`), [{ n: '2' }]);
     assert.deepEqual(await select(`SELECT dev_sno, ep_id, status, camera_type FROM ${DATABASE}.device_cameras ORDER BY dev_sno`), [
-      { dev_sno: 'AFVKQF000120210604151110', ep_id: 'AFVKQF000120210604151110__2c1a6a12-ecf4-4490-a2fc-8d7a5023bfcd', status: 'offline', camera_type: '3' },
+      { dev_sno: 'AFVKQF000120210604151110', ep_id: 'AFVKQF000120210604151110__2c1a6a12-ecf4-4490-a2fc-8d7a5023bfcd', status: 'offline', camera_type: 'rtsp' },
       { dev_sno: 'ZKZCPI000120190807142601', ep_id: 'ZKZCPI000120190807142601__192.168.1.101', status: 'online', camera_type: '2' },
     ]);
     assert.deepEqual(await select(`SELECT dev_sno, source_format, box_ip, firmware_version, disk_free_gb, temperature, cameras_online, cameras_offline FROM ${DATABASE}.v_device_status_latest ORDER BY dev_sno`), [

@@ -1,4 +1,3 @@
-import { deviceTypeDigit } from '../device-types.js';
 import type { FieldError } from '../errors.js';
 import { FieldReader } from './read.js';
 import { STATUS_FORMATS, type BoxStatus, type CameraStatus, type StatusFormat } from './types.js';
@@ -108,7 +107,7 @@ export function fromV6R2(raw: Record<string, unknown>, errors: FieldError[]): Co
       name: item.string('media_device_name', false) ?? '',
       ip,
       status: item.onlineStatus('media_device_status', true),
-      type: cameraType(item.string('media_device_type', true)),
+      type: item.string('media_device_type', true),
       url: item.string('media_device_url', true),
       location: '',
       permission_id: item.string('permission_id', false) ?? '',
@@ -120,9 +119,4 @@ export function fromV6R2(raw: Record<string, unknown>, errors: FieldError[]): Co
 
 function cameraEpId(devSno: string | null, captureId: string | null): string | null {
   return devSno && captureId ? `${devSno}__${captureId}` : null;
-}
-
-/** The V5R3C01 digit its events' device_type holds (the word stays in the report as sent); another word as sent. */
-function cameraType(word: string | null): string | null {
-  return word === null ? null : (deviceTypeDigit(word) ?? word);
 }

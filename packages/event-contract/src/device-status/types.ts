@@ -40,7 +40,7 @@ export interface CameraStatus {
   name: string;
   ip: string;
   status: OnlineStatus;
-  /** The V5R3C01 digit its events carry as device_type ("0" gate, "1" snapshot camera, "3" IPC, "4" access control): V5R3C01 ep_type as sent; V6R2C01 media_device_type (rtsp, photo, file, gb28181) as that digit, an unknown word as sent. */
+  /** V5R3C01 ep_type ("0" gate, "1" snapshot camera, "3" IPC, "4" access control); V6R2C01 media_device_type (rtsp, photo, file, gb28181). */
   type: string;
   url: string;
   /** V5R3C01 ep_location; "" otherwise. */

@@ -1,4 +1,3 @@
-import { DEVICE_TYPE_DIGITS, deviceTypeDigit } from '../../device-types.js';
 import type { FieldError } from '../../errors.js';
 import { jsonPointer } from '../../json-pointer.js';
 import { describeValue, isPlainObject } from '../../values.js';
@@ -22,12 +21,19 @@ export interface Converted {
 const CANONICAL_TOP_LEVEL = new Set(['identity_id', 'identity_name', 'group_name', 'timestamp', 'score', 'want_action', 'reg_pic']);
 const CANONICAL_EXT_DATA = new Set(['device_ip', 'ep_id', 'dev_sno', 'person_type', 'device_type', 'fiqa_result', 'info', 'spot_pic', 'ir_pic', 'recognize_face']);
 
-/** The canonical device_type digit of a flat body's device-kind word (the word as sent stays in ext_data.ep_info / media_device_info). */
+/**
+ * Capture-device kinds (V5R6C01 ep_type, V6R2C01 media_device_type) as the canonical device_type
+ * digits: "photo" (gates and snapshot cameras push photos) is "1" snapshot camera, "rtsp" and
+ * "gb28181" (video streams; V6R2C01's event table omits gb28181, its status report lists it for
+ * the same cameras) and "file" (a video file) are "3" IPC dynamic, "card" (ID-card verification) is
+ * "4" access control. The word as sent stays in ext_data.ep_info / media_device_info.
+ */
+const DEVICE_TYPES: Readonly<Record<string, string>> = { photo: '1', rtsp: '3', gb28181: '3', file: '3', card: '4' };
+
 export function deviceTypeFor(value: unknown, pointer: string, errors: FieldError[]): string | undefined {
   if (value === undefined || value === null) return undefined; // the schema reports it as required
-  const digit = deviceTypeDigit(value);
-  if (digit !== undefined) return digit;
-  errors.push({ pointer, message: `must be one of ${Object.keys(DEVICE_TYPE_DIGITS).map((type) => JSON.stringify(type)).join(', ')} (got ${describeValue(value)})` });
+  if (typeof value === 'string' && Object.hasOwn(DEVICE_TYPES, value)) return DEVICE_TYPES[value];
+  errors.push({ pointer, message: `must be one of ${Object.keys(DEVICE_TYPES).map((type) => JSON.stringify(type)).join(', ')} (got ${describeValue(value)})` });
   return undefined;
 }
 
