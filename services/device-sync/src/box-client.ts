@@ -18,12 +18,11 @@ export interface CreatePersonRequest {
 
 /**
  * What a box made of a request:
- * - pushed: `{"data": ...}`; already_present: it answered "already exist" (only possible if a box
+ * - pushed: a 2xx, `{"data": ...}` (any other 2xx body is quoted in `error`); already_present: it answered "already exist" (only possible if a box
  *   ignores ignore_exist; counted as delivered);
  * - refused: a 4xx (but 408/429) with the box's `{"error": {code, message, status}}`: the same
  *   request would be refused again, so it is dead-lettered with that error;
- * - unreachable: no answer in time, a refused connection, a 5xx, 408, 429, a 2xx that is not the
- *   box's answer (no `{"data": ...}`): retried later.
+ * - unreachable: no answer in time, a refused connection, a 5xx, 408, 429: retried later.
  */
 export type BoxAnswer =
   | { outcome: 'pushed' | 'already_present'; httpStatus: number; error: string }
@@ -76,9 +75,10 @@ export async function pushToBox(address: string, request: CreatePersonRequest, s
   if (boxError && /already exist/i.test(boxError)) return { outcome: 'already_present', httpStatus: status, error: boxError };
   if (status >= 200 && status < 300) {
     if (boxError) return { outcome: 'refused', httpStatus: status, error: boxError };
-    // Only the box's own success answer says the person is there: a 2xx of anything else (a proxy,
-    // a captive portal, another service on the port) is no delivery, and is tried again later.
-    if (!hasData(text)) return { outcome: 'unreachable', httpStatus: status, error: `HTTP ${status} without the box's {"data": ...}: ${text.slice(0, 200)}` };
+    // Only the box's own success answer says the person is there. A 2xx of anything else (a proxy,
+    // a captive portal, another service on the port, firmware that answers differently) still
+    // counts as pushed, since re-sending it would not tell more, but its row says what came back.
+    if (!hasData(text)) return { outcome: 'pushed', httpStatus: status, error: `answered HTTP ${status} without the box's {"data": ...}: ${text.slice(0, 200)}` };
     return { outcome: 'pushed', httpStatus: status, error: '' };
   }
   const error = boxError ?? `HTTP ${status}: ${text.slice(0, 200)}`;
