@@ -12,7 +12,7 @@ import {
 import { createShutdown, retry, type Shutdown } from '@sophon/lifecycle';
 import type { Logger } from '@sophon/logger';
 import { createMetricsRegistry, startOpsServer, type ReadinessCheck, type Registry } from '@sophon/ops-http';
-import { consumerSettings, type ConsumerServiceConfig } from './consumer-service-env.js';
+import { consumerKafkaSettings, consumerSettings, type ConsumerServiceConfig } from './consumer-service-env.js';
 
 /** What a consumer service adds to the skeleton: what it reads and where it stores it. */
 export interface ConsumerServiceParts {
@@ -46,7 +46,7 @@ export async function runConsumerService(
   const registry = createMetricsRegistry(service);
   const parts = await build({ registry, logger });
   const shutdown = createShutdown({ logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
-  const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-${service}` }, logger);
+  const kafka = createKafkaClient(consumerKafkaSettings(config, `${config.KAFKA_CLIENT_ID}-${service}`), logger);
   const deadLetterProducer = createDurableProducer(kafka, logger, { registry, name: 'dead-letter' });
   const runner = createConsumerRunner({
     kafka,

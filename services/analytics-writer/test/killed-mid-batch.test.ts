@@ -49,3 +49,36 @@ test('a writer killed with rows in hand loses nothing and doubles nothing after 
     await new Promise((resolve) => second.child.once('exit', resolve));
   }
 });
+
+test('a writer killed, restarted, killed again while it rejoins, and restarted gets back into its group and stores what follows', async () => {
+  // A session timeout above kafkajs' former 10 s group-request timeout, as in production (30 s):
+  // the broker then holds a joining member's SyncGroup longer than the member used to wait.
+  const settings = { CONSUMER_SESSION_TIMEOUT_MS: '12000', CONSUMER_HEARTBEAT_INTERVAL_MS: '1000', CONSUMER_MAX_WAIT_MS: '100' };
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const kill = async (child: ChildProcess) => {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  };
+  const first = await spawnWriter(settings);
+  try {
+    await until(async () => (await fetch(`${first.ops}/readyz`).catch(() => undefined))?.status === 200, 'the first writer in its group', 30_000);
+  } finally {
+    await kill(first.child);
+  }
+  await pause(1000);
+  const second = await spawnWriter(settings);
+  await pause(4000); // joining its group, with the first one's member not yet timed out
+  await kill(second.child);
+  await pause(1000);
+  const third = await spawnWriter(settings);
+  try {
+    const producer = await producerFor(kafka);
+    await producer.publish(Array.from({ length: 20 }, (_, i) => event('BOX-REJOIN', i)).flatMap(historyMessages));
+    await producer.disconnect();
+    await until(async () => (await count(`SELECT count() AS n FROM history_events FINAL WHERE dev_sno = 'BOX-REJOIN'`)) === 20, 'all 20 rows from the third writer', 90_000);
+  } finally {
+    third.child.kill('SIGTERM');
+    await new Promise((resolve) => third.child.once('exit', resolve));
+  }
+});

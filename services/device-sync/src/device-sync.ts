@@ -1,5 +1,5 @@
 import { checkClickHouseReady, clickhouseConnection, createClickHouseClient } from '@sophon/clickhouse';
-import { consumerSettings, runConsumerService, type RunningConsumerService } from '@sophon/consumer-service';
+import { consumerKafkaSettings, consumerSettings, runConsumerService, type RunningConsumerService } from '@sophon/consumer-service';
 import { createConsumerMetrics, createConsumerRunner, createDurableProducer, createKafkaClient, type ConsumerMetrics, type ConsumerRunner } from '@sophon/kafka';
 import { retry } from '@sophon/lifecycle';
 import type { Logger } from '@sophon/logger';
@@ -46,7 +46,7 @@ export async function startDeviceSync(config: DeviceSyncConfig, logger: Logger):
     serviceRegistry = registry;
     const clickhouse = createClickHouseClient(clickhouseConnection(config, SERVICE), logger);
     const pictures = createPictureStore({ ...objectStoreSettings(config), bucket: config.S3_BUCKET, maxBytes: config.DEVICE_SYNC_MAX_PICTURE_BYTES });
-    kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-${SERVICE}-retry` }, logger);
+    kafka = createKafkaClient(consumerKafkaSettings(config, `${config.KAFKA_CLIENT_ID}-${SERVICE}-retry`), logger);
     producer = createDurableProducer(kafka, logger, { publishTimeoutMs: config.DEVICE_SYNC_PUBLISH_TIMEOUT_MS, registry, name: 'face-registrations-retry' });
     const retrySettings = { initialMs: config.DEVICE_SYNC_RETRY_INITIAL_MS, maxMs: config.DEVICE_SYNC_RETRY_MAX_MS };
     sink = createDeliverySink({
