@@ -95,8 +95,10 @@ const PICTURE_COLUMNS: Readonly<Record<PictureKind, 'reg_pic_key' | 'spot_pic_ke
 // not land in ext_json as base64).
 const EXT_DATA_COLUMNS = new Set(['device_ip', 'ep_id', 'dev_sno', 'person_type', 'device_type', 'fiqa_result', 'info', 'spot_pic', 'ir_pic', 'recognize_face']);
 const INFO_COLUMNS = new Set(['age', 'gender', 'glasses', 'feature', 'box']);
-// The event's own top-level fields (fiqa_result is read into ext_data.fiqa_result by the gateway).
-const TOP_LEVEL_COLUMNS = new Set(['identity_id', 'identity_name', 'group_name', 'timestamp', 'score', 'want_action', 'fiqa_result', 'reg_pic', 'ext_data']);
+// The event's own top-level fields (fiqa_result is read into ext_data.fiqa_result by the gateway),
+// and names that never go to ext_json from the top: ext_data's own (a picture or face info sent
+// at the wrong level) and `feature`, so no picture and no face vector reach the analysts' views.
+const TOP_LEVEL_COLUMNS = new Set(['identity_id', 'identity_name', 'group_name', 'timestamp', 'score', 'want_action', 'fiqa_result', 'reg_pic', 'ext_data', 'feature', ...EXT_DATA_COLUMNS]);
 
 /** The history_events row for a decoded history-events message. */
 export function historyEventRow(message: HistoryEventMessage, position: KafkaPosition, insertedAtMs = Date.now()): HistoryEventRow {

@@ -91,9 +91,11 @@ describe('historyEventRow', () => {
     assert.equal(row.ext_json, '{"info":{"note":"unknown info field"}}');
   });
 
-  it('keeps unknown top-level fields (V5R3C01 and V2R2C01 boxes add them there) in ext_json beside ext_data’s', () => {
+  it('keeps unknown top-level fields (V5R3C01 and V2R2C01 boxes add them there) in ext_json beside ext_data’s, but no picture or face vector', () => {
     const extended = message();
-    extended.event = { ...extended.event, fiqa_result: false, firmware_build: 'V5R3C02', frame_id: 7, note: 'top' };
+    // Never from the top: a face vector, a picture, face info (they belong in ext_data, whose columns hold them).
+    const misplaced = { feature: [0.1, 0.2], spot_pic: '/9j/4AAQ', info: { feature: [0.5] }, dev_sno: 'other' };
+    extended.event = { ...extended.event, ...misplaced, fiqa_result: false, firmware_build: 'V5R3C02', frame_id: 7, note: 'top' };
     extended.event.ext_data = { ...extended.event.ext_data, note: 'ext_data' };
     const row = historyEventRow(extended, { topic: 't', partition: 0, offset: 0 });
     assert.deepEqual(JSON.parse(row.ext_json), { firmware_build: 'V5R3C02', frame_id: 7, note: 'ext_data', firmware: 'V5R3C01' });
