@@ -26,21 +26,14 @@ export function consumerSettings(config: ConsumerServiceConfig): ConsumerSetting
   };
 }
 
-/** What a group request may take beyond the session timeout: the broker's own answer, then the way back. */
-const GROUP_REQUEST_MARGIN_MS = 10_000;
-
 /**
- * The kafkajs client of a consumer service (a second runner makes its own the same way). Its
- * requests outlast the session timeout: a broker may hold a member's JoinGroup or SyncGroup until
- * every member has rejoined or timed out, up to the session timeout. With kafkajs' 10 s a member
- * gave up first and restarted as a new member without leaving, a new straggler at every turn: a
- * consumer killed, restarted, killed again while rejoining and restarted stayed out of its group
- * for good (reproduced on the mock broker).
+ * The kafkajs client of a consumer service (a second runner makes its own the same way). Group
+ * requests that a broker may hold up to the session timeout wait that long plus 5 s whatever
+ * KAFKA_REQUEST_TIMEOUT_MS says: kafkajs does so for JoinGroup, and patches/kafkajs@2.2.4.patch
+ * for SyncGroup. With the 10 s request timeout, a follower gave up on its SyncGroup and rejoined as
+ * a new member without leaving, a new straggler at every turn: a consumer killed, restarted, killed
+ * again while rejoining and restarted stayed out of its group for good (reproduced on the mock broker).
  */
 export function consumerKafkaSettings(config: ConsumerServiceConfig, clientId: string): KafkaSettings {
-  return {
-    brokers: config.KAFKA_BROKERS,
-    clientId,
-    requestTimeoutMs: Math.max(config.KAFKA_REQUEST_TIMEOUT_MS, config.CONSUMER_SESSION_TIMEOUT_MS + GROUP_REQUEST_MARGIN_MS),
-  };
+  return { brokers: config.KAFKA_BROKERS, clientId, requestTimeoutMs: config.KAFKA_REQUEST_TIMEOUT_MS };
 }
