@@ -148,7 +148,8 @@ function createRun(options: DeliverySinkOptions, pictures: Map<string, Picture>,
       attempted_at_ms: at,
     });
     const fields = { box: d.box, registrationId: d.command.registration_id, identityId: d.command.identity_id, attempt: d.attempt + 1, outcome, error: details.error };
-    if (outcome === 'pushed' || outcome === 'already_present') log.info(fields, 'registration delivered to box');
+    if (outcome === 'pushed' && details.error) log.warn(fields, 'registration pushed, but the answer was not the box\'s');
+    else if (outcome === 'pushed' || outcome === 'already_present') log.info(fields, 'registration delivered to box');
     else log.warn(fields, 'registration not delivered to box');
   };
 
@@ -195,6 +196,7 @@ function createRun(options: DeliverySinkOptions, pictures: Map<string, Picture>,
       case 'pushed':
       case 'already_present':
         gate.succeeded(d.box);
+        if (answer.outcome === 'pushed' && answer.error) metrics.unconfirmedPushes.inc();
         return row(d, answer.outcome, { ...details, error: answer.error });
       case 'refused':
         gate.succeeded(d.box); // it answered: up

@@ -17,6 +17,11 @@ export function createDeviceSyncMetrics(registry: Registry) {
       registers,
     }),
     parked: new Counter({ name: 'device_sync_parked_total', help: 'Deliveries parked on the retry topic, to be tried again later', registers }),
+    unconfirmedPushes: new Counter({
+      name: 'device_sync_unconfirmed_pushes_total',
+      help: 'Pushes answered 2xx without the box\'s {"data": ...} (a proxy or captive portal at the address?): recorded as pushed, the answer quoted in the row',
+      registers,
+    }),
     boxRequestSeconds: new Histogram({
       name: 'device_sync_box_request_seconds',
       help: 'Duration of create-person requests to boxes, by outcome',

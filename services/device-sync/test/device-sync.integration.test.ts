@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { tinyImage } from '@sophon/event-contract/testing';
 import { DEAD_LETTER_HEADERS } from '@sophon/kafka';
-import { committedOffsets } from '@sophon/test-kit';
+import { committedOffsets, metricValue } from '@sophon/test-kit';
 import type { RunningDeviceSync } from '../src/device-sync.js';
 import { RETRY_HEADERS } from '../src/retry-headers.js';
 import { command, commandRecord, count, publish, RETRY_TOPIC, select, startServers, startTestDeviceSync, startTopicReader, TOPICS, until, type TestServers } from './harness.js';
@@ -151,6 +151,7 @@ test('a 200 that is not the box’s answer (a captive portal on its address) is 
   assert.match(attempt!.error, /answered HTTP 200 without the box's \{"data": \.\.\.\}: <html>captive portal/);
   boxes['BOX-D'].impersonate(undefined);
   assert.equal(boxes['BOX-D'].requests.filter((r) => r['identity_id'] === cmd.identity_id).length, 1);
+  assert.equal(await metricValue(service.opsUrl, 'device_sync_unconfirmed_pushes_total'), 1);
 });
 
 test('a refusal is recorded with the box’s error and dead-lettered for that box; an unknown box is parked as no_address', async () => {
