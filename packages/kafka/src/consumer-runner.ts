@@ -85,39 +85,68 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
   const stopping = new AbortController();
   let crashed: Error | undefined;
   let running = false;
-  const consumer: Consumer = kafka.consumer({
+  // Crashes kafkajs restarts from itself are left to it, unless the consumer has not joined its
+  // group for STALLED_JOIN_SESSIONS session timeouts: then kafkajs is told not to, and the runner
+  // replaces the consumer with a fresh one (see restartAfterCrash).
+  let notJoinedSince: number | undefined;
+  let stalled = false;
+  const createConsumer = (): Consumer => {
+    const created = kafka.consumer({
+      groupId,
+      sessionTimeout: settings.sessionTimeoutMs,
+      heartbeatInterval: settings.heartbeatIntervalMs,
+      maxWaitTimeInMs: settings.maxWaitTimeMs,
+      maxBytesPerPartition: settings.maxBytesPerPartition,
+      maxBytes: settings.maxBytesPerPartition * Math.max(1, settings.partitionsConsumedConcurrently),
+      allowAutoTopicCreation: false,
+      retry: {
+        retries: KAFKAJS_CONSUMER_RETRIES,
+        restartOnFailure: async () => {
+          notJoinedSince ??= Date.now();
+          stalled = Date.now() - notJoinedSince >= STALLED_JOIN_SESSIONS * settings.sessionTimeoutMs;
+          return !stalled;
+        },
+      },
+    });
+    created.on(created.events.CRASH, ({ payload }) => {
+      if (created !== consumer) return; // a replaced consumer's last words
+      crashed = payload.error;
+      running = false;
+      logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
+      if (!payload.restart && !stopping.signal.aborted) {
+        if (stalled) logger.warn({ notJoinedForMs: Date.now() - (notJoinedSince ?? Date.now()) }, 'consumer has not joined its group for too long: replacing it');
+        stalled = false;
+        const delayMs = backoffDelay(crashesSinceJoin++, CRASH_RESTART_BACKOFF);
+        restarting = restarting.then(() => restartAfterCrash(delayMs));
+      }
+    });
+    created.on(created.events.GROUP_JOIN, ({ payload }) => {
+      if (created !== consumer) return;
+      crashed = undefined;
+      crashesSinceJoin = 0;
+      notJoinedSince = undefined;
+      running = true;
+      membership = membershipOf(stopping.signal);
+      lostOffsets.joined(payload.memberAssignment);
+      logger.info({ assignment: payload.memberAssignment }, 'joined consumer group');
+    });
+    return created;
+  };
+  // Replaced by a fresh one (a new member, on connections of its own) at every restart of ours.
+  let consumer: Consumer = createConsumer();
+  const lostOffsets = createLostOffsetWatch({
+    kafka,
+    consumer: { pause: (partitions) => consumer.pause(partitions), resume: (partitions) => consumer.resume(partitions) },
     groupId,
-    sessionTimeout: settings.sessionTimeoutMs,
-    heartbeatInterval: settings.heartbeatIntervalMs,
-    maxWaitTimeInMs: settings.maxWaitTimeMs,
-    maxBytesPerPartition: settings.maxBytesPerPartition,
-    maxBytes: settings.maxBytesPerPartition * Math.max(1, settings.partitionsConsumedConcurrently),
-    allowAutoTopicCreation: false,
+    metrics,
+    logger,
   });
-  const lostOffsets = createLostOffsetWatch({ kafka, consumer, groupId, metrics, logger });
   // A new one at every join: losing it (a rebalance seen by a heartbeat) ends the retries under way.
   let membership = membershipOf(stopping.signal);
   const inSink = new Map<string, number>();
-  // Restarts after crashes kafkajs gives up on, one at a time; counted since the last join.
+  // Restarts after crashes kafkajs gives up on (or is told to), one at a time; counted since the last join.
   let restarting: Promise<void> = Promise.resolve();
   let crashesSinceJoin = 0;
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    crashed = payload.error;
-    running = false;
-    logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
-    if (!payload.restart && !stopping.signal.aborted) {
-      const delayMs = backoffDelay(crashesSinceJoin++, CRASH_RESTART_BACKOFF);
-      restarting = restarting.then(() => restartAfterCrash(delayMs));
-    }
-  });
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    crashed = undefined;
-    crashesSinceJoin = 0;
-    running = true;
-    membership = membershipOf(stopping.signal);
-    lostOffsets.joined(payload.memberAssignment);
-    logger.info({ assignment: payload.memberAssignment }, 'joined consumer group');
-  });
 
   const eachBatch = async (payload: EachBatchPayload) => {
     const { batch } = payload;
@@ -253,8 +282,11 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
   /**
    * kafkajs restarts a crashed consumer only after errors it deems retriable; any other (a broker
    * answering a group request with INVALID_REQUEST during a rebalance, say) leaves the member
-   * stopped for good while the process lives on, unready and consuming nothing. We start it again
-   * (its subscriptions are kept), backing off while the crashes repeat, until the service stops.
+   * stopped for good while the process lives on, unready and consuming nothing. And its own
+   * restarts reuse the crashed consumer's connections and may keep failing to join (a late close
+   * of an old socket broke the next join on the test broker), so after too long without a join it
+   * is told not to restart. Either way we start a fresh consumer, backing off while the crashes
+   * repeat, until the service stops.
    */
   const restartAfterCrash = async (delayMs: number) => {
     await sleep(delayMs, stopping.signal);
@@ -263,7 +295,12 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
         if (stopping.signal.aborted) return;
         metrics.restarts.inc();
         logger.warn({ afterMs: delayMs }, 'restarting the consumer after a crash');
+        const previous = consumer;
+        consumer = createConsumer();
+        notJoinedSince = Date.now();
+        await previous.disconnect().catch((error: unknown) => logger.warn({ err: error }, 'could not disconnect the crashed consumer'));
         await consumer.connect();
+        await consumer.subscribe({ topics, fromBeginning: settings.fromBeginning });
         await consumer.run(runOptions);
       },
       { ...CRASH_RESTART_BACKOFF, signal: stopping.signal, onRetry: (error, _attempt, delay) => logger.error({ err: error, retryInMs: delay }, 'could not restart the consumer') },
@@ -272,6 +309,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
 
   return {
     async start() {
+      notJoinedSince = Date.now();
       await consumer.connect();
       await consumer.subscribe({ topics, fromBeginning: settings.fromBeginning });
       await consumer.run(runOptions);
@@ -297,6 +335,10 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
 
 /** Between restarts after crashes kafkajs does not restart from: soon at first, at most every 30 s. */
 const CRASH_RESTART_BACKOFF: BackoffSettings = { initialMs: 1000, maxMs: 30_000 };
+/** Session timeouts without a join, kafkajs restarting meanwhile, after which the runner replaces the consumer. */
+const STALLED_JOIN_SESSIONS = 2;
+/** kafkajs' default for a consumer's own retries, kept when its retry options are given. */
+const KAFKAJS_CONSUMER_RETRIES = 5;
 /** How long a stop waits for a restart under way to end before it stops what that started. */
 const RESTART_END_WAIT_MS = 5000;
 

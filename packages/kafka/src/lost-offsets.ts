@@ -16,7 +16,7 @@ type Assignment = Record<string, number[]>;
  * The committed offsets are read at each join while the new assignment is paused, so that
  * kafkajs cannot fetch (and reset) before we know where the group stood.
  */
-export function createLostOffsetWatch(options: { kafka: Kafka; consumer: Consumer; groupId: string; metrics: ConsumerMetrics; logger: Logger }) {
+export function createLostOffsetWatch(options: { kafka: Kafka; consumer: Pick<Consumer, 'pause' | 'resume'>; groupId: string; metrics: ConsumerMetrics; logger: Logger }) {
   const { consumer, groupId, metrics, logger } = options;
   const expected = new Map<string, bigint>();
   const key = (topic: string, partition: number) => `${topic}|${partition}`;

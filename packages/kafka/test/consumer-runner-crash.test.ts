@@ -5,7 +5,7 @@ import { KAFKA_API_KEYS, KAFKA_ERROR_CODES, metricSum, waitFor as until } from '
 import type { MessageSink } from '../src/index.js';
 import { useRunnerFixture } from './runner-fixture.js';
 
-const fixture = useRunnerFixture('crash-test', { 'crash-in': 1, 'crash-stop-in': 1 });
+const fixture = useRunnerFixture('crash-test', { 'crash-in': 1, 'crash-stop-in': 1, 'stall-in': 1 });
 
 /** The broker answers the next SyncGroup with INVALID_REQUEST: kafkajs crashes and does not restart on it. */
 const failNextGroupSync = () => fixture.server().faults.requestErrors(KAFKA_API_KEYS.SyncGroup, [KAFKA_ERROR_CODES.INVALID_REQUEST]);
@@ -53,4 +53,34 @@ test('stopping while a restart waits ends it: the consumer does not start again'
   assert.equal(await restarts(registry), 0, 'no restart after the stop');
   assert.equal(batches, 0, 'nothing consumed');
   assert.equal(await fixture.committed('crash-stop-group', 'crash-stop-in'), 0);
+});
+
+test('a consumer kafkajs keeps restarting without joining is replaced by a fresh one after two session timeouts', async () => {
+  const values = Array.from({ length: 5 }, (_, i) => `stall-${i}`);
+  await fixture.producer().publish(values.map((value) => ({ topic: 'stall-in', key: value, value: Buffer.from(value), headers: {} })));
+  const stored = new Set<string>();
+  const registry = new Registry();
+  // A retriable answer to every join: kafkajs crashes and restarts itself every few hundred ms, forever.
+  // (The launcher takes up to 60 codes a command; the test clears what is left once the consumer was replaced.)
+  for (let i = 0; i < 10; i++) await fixture.server().faults.requestErrors(KAFKA_API_KEYS.JoinGroup, Array(60).fill(KAFKA_ERROR_CODES.COORDINATOR_LOAD_IN_PROGRESS));
+  const sessionTimeoutMs = 3000;
+  const startedAt = Date.now();
+  const runner = fixture.startRunner({
+    groupId: 'stall-group',
+    topics: ['stall-in'],
+    sink: { handleBatch: async (messages) => void messages.forEach((message) => stored.add(message.value.toString())) },
+    registry,
+    settings: { sessionTimeoutMs, heartbeatIntervalMs: 300 },
+  });
+  await runner.start();
+
+  await until(async () => (await restarts(registry)) >= 1, 'the stalled consumer replaced', 30_000);
+  const replacedAfterMs = Date.now() - startedAt;
+  assert.ok(replacedAfterMs >= 2 * sessionTimeoutMs, `replaced after ${replacedAfterMs} ms, not before two session timeouts`);
+  assert.equal(stored.size, 0, 'nothing consumed while no join succeeded');
+  await fixture.server().faults.clearRequestErrors(KAFKA_API_KEYS.JoinGroup);
+  await until(() => stored.size === values.length, 'every message stored by the fresh consumer');
+  await until(async () => (await fixture.committed('stall-group', 'stall-in')) === values.length, 'offsets committed');
+  await runner.checkHealth();
+  await runner.stop();
 });

@@ -51,6 +51,7 @@ export const KAFKA_ERROR_CODES = {
   NOT_LEADER_FOR_PARTITION: 6,
   REQUEST_TIMED_OUT: 7,
   MSG_SIZE_TOO_LARGE: 10,
+  COORDINATOR_LOAD_IN_PROGRESS: 14,
   NOT_ENOUGH_REPLICAS: 19,
   TOPIC_AUTHORIZATION_FAILED: 29,
   INVALID_REQUEST: 42,
@@ -58,7 +59,7 @@ export const KAFKA_ERROR_CODES = {
 } as const;
 
 /** Kafka API keys, for request errors. */
-export const KAFKA_API_KEYS = { Produce: 0, Fetch: 1, Metadata: 3, OffsetCommit: 8, SyncGroup: 14, InitProducerId: 22 } as const;
+export const KAFKA_API_KEYS = { Produce: 0, Fetch: 1, Metadata: 3, OffsetCommit: 8, JoinGroup: 11, SyncGroup: 14, InitProducerId: 22 } as const;
 
 /** Faults of the mock broker (rdkafka_mock.h), applied at run time. */
 export interface KafkaFaults {
