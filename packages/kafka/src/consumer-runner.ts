@@ -102,6 +102,8 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       retry: {
         retries: KAFKAJS_CONSUMER_RETRIES,
         restartOnFailure: async () => {
+          // Once stopping, or replaced, kafkajs must not bring this consumer back.
+          if (stopping.signal.aborted || created !== consumer) return false;
           notJoinedSince ??= Date.now();
           stalled = Date.now() - notJoinedSince >= STALLED_JOIN_SESSIONS * settings.sessionTimeoutMs;
           return !stalled;
@@ -121,7 +123,10 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
       }
     });
     created.on(created.events.GROUP_JOIN, ({ payload }) => {
-      if (created !== consumer) return;
+      if (created !== consumer || stopping.signal.aborted) {
+        void created.disconnect().catch(() => {}); // joined too late: it must not consume
+        return;
+      }
       crashed = undefined;
       crashesSinceJoin = 0;
       notJoinedSince = undefined;
@@ -296,12 +301,20 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): ConsumerRu
         metrics.restarts.inc();
         logger.warn({ afterMs: delayMs }, 'restarting the consumer after a crash');
         const previous = consumer;
-        consumer = createConsumer();
+        const fresh = (consumer = createConsumer());
         notJoinedSince = Date.now();
         await previous.disconnect().catch((error: unknown) => logger.warn({ err: error }, 'could not disconnect the crashed consumer'));
-        await consumer.connect();
-        await consumer.subscribe({ topics, fromBeginning: settings.fromBeginning });
-        await consumer.run(runOptions);
+        // stop() may have disconnected it meanwhile: a connect under way would still complete.
+        const stoppedMeanwhile = async () => {
+          if (!stopping.signal.aborted) return false;
+          await fresh.disconnect().catch(() => {});
+          return true;
+        };
+        await fresh.connect();
+        if (await stoppedMeanwhile()) return;
+        await fresh.subscribe({ topics, fromBeginning: settings.fromBeginning });
+        if (await stoppedMeanwhile()) return;
+        await fresh.run(runOptions);
       },
       { ...CRASH_RESTART_BACKOFF, signal: stopping.signal, onRetry: (error, _attempt, delay) => logger.error({ err: error, retryInMs: delay }, 'could not restart the consumer') },
     ).catch(() => {}); // rejects only once stopping: nothing left to restart

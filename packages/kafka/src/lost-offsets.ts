@@ -21,12 +21,17 @@ export function createLostOffsetWatch(options: { kafka: Kafka; consumer: Pick<Co
   const expected = new Map<string, bigint>();
   const key = (topic: string, partition: number) => `${topic}|${partition}`;
   let admin: Admin | undefined;
+  // Joins so far: a read that a newer join overtook (a rejoin, or a fresh consumer) neither
+  // records what it read nor resumes partitions that the newer join paused for its own read.
+  let joins = 0;
 
-  const readCommitted = async (assignment: Assignment) => {
+  const readCommitted = async (assignment: Assignment, join: number) => {
     admin ??= options.kafka.admin();
     await admin.connect();
     const topics = Object.keys(assignment);
-    for (const { topic, partitions } of await admin.fetchOffsets({ groupId, topics })) {
+    const offsets = await admin.fetchOffsets({ groupId, topics });
+    if (join !== joins) return;
+    for (const { topic, partitions } of offsets) {
       for (const { partition, offset } of partitions) {
         // -1: nothing committed yet, where starting from the earliest or latest is intended.
         if (BigInt(offset) >= 0n) expected.set(key(topic, partition), BigInt(offset));
@@ -38,13 +43,15 @@ export function createLostOffsetWatch(options: { kafka: Kafka; consumer: Pick<Co
   return {
     /** Call from GROUP_JOIN (emitted before kafkajs fetches anything for the new assignment). */
     joined(assignment: Assignment) {
+      const join = ++joins;
       expected.clear();
       const paused = Object.entries(assignment).map(([topic, partitions]) => ({ topic, partitions }));
       if (paused.length === 0) return;
       consumer.pause(paused);
-      void readCommitted(assignment)
+      void readCommitted(assignment, join)
         .catch((error: unknown) => logger.warn({ err: error }, 'could not read committed offsets; lost ranges go unnoticed until the next commit'))
         .finally(() => {
+          if (join !== joins) return;
           try {
             consumer.resume(paused);
           } catch {

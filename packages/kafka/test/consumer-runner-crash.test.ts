@@ -5,10 +5,16 @@ import { KAFKA_API_KEYS, KAFKA_ERROR_CODES, metricSum, waitFor as until } from '
 import type { MessageSink } from '../src/index.js';
 import { useRunnerFixture } from './runner-fixture.js';
 
-const fixture = useRunnerFixture('crash-test', { 'crash-in': 1, 'crash-stop-in': 1, 'stall-in': 1 });
+const fixture = useRunnerFixture('crash-test', { 'crash-in': 1, 'crash-stop-in': 1, 'stall-in': 1, 'stall-stop-in': 1 });
 
 /** The broker answers the next SyncGroup with INVALID_REQUEST: kafkajs crashes and does not restart on it. */
 const failNextGroupSync = () => fixture.server().faults.requestErrors(KAFKA_API_KEYS.SyncGroup, [KAFKA_ERROR_CODES.INVALID_REQUEST]);
+
+/** Every join answered with a retriable error: kafkajs crashes and restarts the consumer itself every few hundred ms. */
+const failJoins = async () => {
+  // The launcher takes up to 60 codes a command; tests clear what is left.
+  for (let i = 0; i < 10; i++) await fixture.server().faults.requestErrors(KAFKA_API_KEYS.JoinGroup, Array(60).fill(KAFKA_ERROR_CODES.COORDINATOR_LOAD_IN_PROGRESS));
+};
 
 const restarts = async (registry: Registry) => metricSum(await registry.metrics(), 'consumer_restarts_total');
 
@@ -60,9 +66,7 @@ test('a consumer kafkajs keeps restarting without joining is replaced by a fresh
   await fixture.producer().publish(values.map((value) => ({ topic: 'stall-in', key: value, value: Buffer.from(value), headers: {} })));
   const stored = new Set<string>();
   const registry = new Registry();
-  // A retriable answer to every join: kafkajs crashes and restarts itself every few hundred ms, forever.
-  // (The launcher takes up to 60 codes a command; the test clears what is left once the consumer was replaced.)
-  for (let i = 0; i < 10; i++) await fixture.server().faults.requestErrors(KAFKA_API_KEYS.JoinGroup, Array(60).fill(KAFKA_ERROR_CODES.COORDINATOR_LOAD_IN_PROGRESS));
+  await failJoins();
   const sessionTimeoutMs = 3000;
   const startedAt = Date.now();
   const runner = fixture.startRunner({
@@ -83,4 +87,24 @@ test('a consumer kafkajs keeps restarting without joining is replaced by a fresh
   await until(async () => (await fixture.committed('stall-group', 'stall-in')) === values.length, 'offsets committed');
   await runner.checkHealth();
   await runner.stop();
+});
+
+test('a consumer stopped while it keeps failing to join stays stopped (kafkajs restarts nothing after the stop)', async () => {
+  await fixture.producer().publish([{ topic: 'stall-stop-in', key: 'k', value: Buffer.from('v'), headers: {} }]);
+  let batches = 0;
+  const registry = new Registry();
+  await failJoins();
+  const runner = fixture.startRunner({ groupId: 'stall-stop-group', topics: ['stall-stop-in'], sink: { handleBatch: async () => void batches++ }, registry, settings: { sessionTimeoutMs: 3000, heartbeatIntervalMs: 300 } });
+  await runner.start();
+  await new Promise((resolve) => setTimeout(resolve, 1500)); // a few of kafkajs' own restarts
+  // A slow broker: the stop lands while a join is under way, whose failure kafkajs would restart from.
+  await fixture.server().faults.roundTripTime(1, 1000);
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  await runner.stop();
+  await fixture.server().faults.roundTripTime(1, 0);
+  await fixture.server().faults.clearRequestErrors(KAFKA_API_KEYS.JoinGroup);
+  await new Promise((resolve) => setTimeout(resolve, 8000)); // past two session timeouts and any restart's backoff
+  assert.equal(batches, 0, 'nothing consumed after the stop');
+  assert.equal(await fixture.committed('stall-stop-group', 'stall-stop-in'), 0);
+  assert.equal(await restarts(registry), 0, 'no restart of ours after the stop');
 });
