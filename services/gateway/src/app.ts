@@ -62,7 +62,7 @@ export function createGatewayApp(deps: GatewayAppDeps): RequestListener {
   const handleUploadRequest = async (route: UploadRoute, path: string, search: string, req: IncomingMessage, res: ServerResponse) => {
     // The cheap refusals, cheapest first, all before a byte of the body is read; the in-flight
     // gate last, so a client refused here never holds budget that boxes need.
-    if (!deps.isAccepting()) throw new HttpError(503, 'UNAVAILABLE', 'the gateway is shutting down; retry later', {}, { 'Retry-After': '5' });
+    if (!deps.isAccepting()) throw new HttpError(503, 'UNAVAILABLE', 'the gateway is shutting down; retry later', {}, { 'Retry-After': String(deps.limits.retryAfterSeconds) });
     refuseEncodedBody(req);
     const query = parseQuery(search);
     const ip = req.socket.remoteAddress;

@@ -195,6 +195,24 @@ describe('multipart/form-data', () => {
     assert.equal(strict.status, 400, strict.text.slice(0, 500));
   });
 
+  test('a picture file part is held to the picture limit in raw bytes; a whole-event file part only to the body limit', async () => {
+    const maxPictureBytes = 3 * 1024 * 1024; // GATEWAY_MAX_PICTURE_BYTES' default
+    const tooLarge = new FormData();
+    tooLarge.set('event', JSON.stringify(eventFrom('BOX-A', 'multipart-picture-too-large')));
+    tooLarge.set('spot_pic', new Blob([Buffer.alloc(maxPictureBytes + 1, 0xff)], { type: 'image/jpeg' }) as unknown as string);
+    const refused = await postForm(tooLarge);
+    assert.equal(refused.status, 413, refused.text);
+    assert.equal(refused.json.error.message, `file part "spot_pic" is larger than ${maxPictureBytes} bytes`);
+
+    // Four pictures near the limit, as base64 inside the event's JSON: more than the picture limit, one event.
+    const event = eventFrom('BOX-A', 'multipart-large-event-file');
+    event.ext_data.notes = 'n'.repeat(Math.ceil(maxPictureBytes * 1.4));
+    const whole = new FormData();
+    whole.set('event', new Blob([JSON.stringify(event)], { type: 'application/json' }) as unknown as string);
+    const answer = await postForm(whole);
+    assert.equal(answer.status, 200, answer.text.slice(0, 500));
+  });
+
   test('a part that is not valid JSON is quarantined too', async () => {
     const form = new FormData();
     form.set('event', "{'identity_id': 'multipart-python'}");

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import type { UploadAdapter } from '@sophon/event-contract';
 import { createDurableProducer, createKafkaClient } from '@sophon/kafka';
@@ -39,13 +41,13 @@ function statusKind(built: unknown[]): UploadKind<{ status: string; quarantine: 
   };
 }
 
-function appWith(routes: ReturnType<typeof createUploadRoutes>) {
+function appWith(routes: ReturnType<typeof createUploadRoutes>, options: { accepting?: boolean; retryAfterSeconds?: number } = {}) {
   return createGatewayApp({
     routes,
-    limits: { maxBodyBytes: 1024, maxPictureBytes: 1024, maxJsonDepth: 8, maxInflightBytes: 4096, maxInflightBytesPerClient: 4096, retryAfterSeconds: 1, requestsPerWindow: 10, windowSeconds: 1 },
+    limits: { maxBodyBytes: 1024, maxPictureBytes: 1024, maxJsonDepth: 8, maxInflightBytes: 4096, maxInflightBytesPerClient: 4096, retryAfterSeconds: options.retryAfterSeconds ?? 1, requestsPerWindow: 10, windowSeconds: 1 },
     authenticate: openAuthenticator,
     readiness: [],
-    isAccepting: () => true,
+    isAccepting: () => options.accepting ?? true,
     registry,
     metrics,
     logger,
@@ -76,4 +78,18 @@ describe('upload kinds', () => {
     const routes = createUploadRoutes(config, shared, [...UPLOAD_KINDS, { ...statusKind([]), paths: ['/OtherUpload', '/HistoryEvent'] }]);
     assert.throws(() => appWith(routes), /upload path \/HistoryEvent is claimed by two upload routes/);
   });
+});
+
+test('while shutting down, an upload is answered 503 with GATEWAY_RETRY_AFTER_SECONDS as its Retry-After', async () => {
+  const server = createServer(appWith(createUploadRoutes(config, shared), { accepting: false, retryAfterSeconds: 7 }));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    const answer = await fetch(`http://127.0.0.1:${port}/HistoryEvent`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    assert.equal(answer.status, 503);
+    assert.equal(answer.headers.get('retry-after'), '7');
+    assert.match(((await answer.json()) as { error: { message: string } }).error.message, /shutting down/);
+  } finally {
+    server.close();
+  }
 });

@@ -37,7 +37,8 @@ export function readMultipart(req: IncomingMessage, limits: MultipartLimits): Pr
     try {
       parser = busboy({
         headers: req.headers,
-        limits: { fileSize: Math.ceil(limits.maxPictureBytes * 1.34) + 1024, fieldSize: limits.maxBodyBytes, parts: 1000, fields: 500, files: 50 },
+        // Each file part's own limit is applied below: a picture's raw bytes, a whole event's JSON.
+        limits: { fileSize: limits.maxBodyBytes, fieldSize: limits.maxBodyBytes, parts: 1000, fields: 500, files: 50 },
       });
     } catch (error) {
       reject(new HttpError(400, 'INVALID_ARGUMENT', `multipart body cannot be read: ${(error as Error).message}`));
@@ -62,13 +63,19 @@ export function readMultipart(req: IncomingMessage, limits: MultipartLimits): Pr
       fields.push([name, value]);
     });
     parser.on('file', (name, stream) => {
+      // A file part named like a whole-event part carries JSON (bounded by the body's limit); any other is a picture.
+      const isEvent = WHOLE_EVENT_PARTS.has(name);
       const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('limit', () => fail(new HttpError(413, 'PAYLOAD_TOO_LARGE', `file part "${name}" is larger than ${limits.maxPictureBytes} bytes`)));
+      let bytes = 0;
+      stream.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (!isEvent && bytes > limits.maxPictureBytes) return fail(new HttpError(413, 'PAYLOAD_TOO_LARGE', `file part "${name}" is larger than ${limits.maxPictureBytes} bytes`));
+        if (!failed) chunks.push(chunk);
+      });
+      stream.on('limit', () => fail(new HttpError(413, 'PAYLOAD_TOO_LARGE', `file part "${name}" is larger than ${limits.maxBodyBytes} bytes`)));
       stream.on('close', () => {
-        const bytes = Buffer.concat(chunks);
-        // A file part named like a whole-event part carries JSON; any other is a picture.
-        fields.push([name, WHOLE_EVENT_PARTS.has(name) ? bytes.toString('utf8') : bytes.toString('base64')]);
+        const content = Buffer.concat(chunks);
+        fields.push([name, isEvent ? content.toString('utf8') : content.toString('base64')]);
       });
     });
     for (const limit of ['partsLimit', 'filesLimit', 'fieldsLimit'] as const) {
