@@ -59,9 +59,9 @@ ALTER USER analyst SETTINGS readonly = 1, max_execution_time CHANGEABLE_IN_READO
 GRANT sophon_analyst TO analyst;
 ALTER USER analyst DEFAULT ROLE sophon_analyst;
 
--- The writers' account: the analytics writer and the registration worker log in as it, not as
--- the administrator the image creates (all privileges, with grant option), which stays with the
--- migrate job. It may insert and read the two tables they write and nothing else: no DDL (DROP,
+-- The writers' account: the analytics writer, the registration worker and device-sync log in as
+-- it, not as the administrator the image creates (all privileges, with grant option), which stays
+-- with the migrate job. It may insert and read the tables they write and nothing else: no DDL (DROP,
 -- ALTER, CREATE, TRUNCATE), no other table (schema_migrations included), no grant option. SELECT
 -- because the registration worker looks its decisions up, and a writer may check what it stored.
 -- Not readonly: an insert is a write. Needs {writer_password_sha256}.
