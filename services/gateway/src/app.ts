@@ -11,7 +11,7 @@ import { errorBody, HttpError } from './http/http-error.js';
 import { inflightGate } from './http/inflight-gate.js';
 import { rawBodyReader, readUpload, UnreadableUpload, type UploadLimits } from './http/read-upload.js';
 import { requestRateLimit } from './http/request-rate-limit.js';
-import type { UploadHandler } from './ingest/handle-upload.js';
+import type { UploadContext, UploadHandler } from './ingest/handle-upload.js';
 import { isStrictRequest } from './ingest/upload-answer.js';
 import type { GatewayMetrics } from './metrics.js';
 
@@ -68,9 +68,19 @@ export function createGatewayApp(deps: GatewayAppDeps): RequestListener {
     const ip = req.socket.remoteAddress;
     const principal = deps.authenticate({ headers: req.headers, query, ip });
     await rateLimit(principal, ip);
-    admit(req, res, principal.devSno ?? `${principal.label}@${ip ?? 'unknown'}`);
+    const release = admit(req, principal.devSno ?? `${principal.label}@${ip ?? 'unknown'}`);
     // Received once the body has been read.
     const receivedNow = () => ({ principal, receivedAt: Date.now(), path, remoteAddress: ip, strict: isStrictRequest(query) });
+    // Released once the upload is done with its bytes (its publish settled), not when the client
+    // goes: a client that hangs up leaves its records waiting for Kafka all the same.
+    try {
+      await handleAdmittedUpload(route, req, res, receivedNow);
+    } finally {
+      release();
+    }
+  };
+
+  const handleAdmittedUpload = async (route: UploadRoute, req: IncomingMessage, res: ServerResponse, receivedNow: () => Omit<UploadContext, 'featureJson'>) => {
 
     let body: unknown;
     let featureJson: string | undefined;

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { decodeHistoryEventMessage, DEFAULT_TOPICS } from '@sophon/event-contract';
 import { createKafkaClient, readTopicToEnd, type ConsumedMessage } from '@sophon/kafka';
 import { createLogger } from '@sophon/logger';
-import { KAFKA_API_KEYS, KAFKA_ERROR_CODES } from '@sophon/test-kit';
+import { KAFKA_API_KEYS, KAFKA_ERROR_CODES, metricValue, waitFor } from '@sophon/test-kit';
 import { eventFrom, gatewayTestBed, post, TOKENS } from './harness.js';
 
 /**
@@ -80,4 +80,23 @@ test('produce requests refused until retries run out: 503 while it lasts, /ready
   }
   assert.equal((await fetch(`${bed.gateway.url}/readyz`)).status, 200);
   await assertAcknowledgedAreStored(acknowledged);
+});
+
+test('a client that hangs up while its publish waits for Kafka keeps its bytes counted until Kafka is done with them', async () => {
+  const inflight = () => metricValue(bed.gateway.url, 'gateway_inflight_bytes');
+  const body = JSON.stringify(eventFrom('BOX-A', 'hung-up-while-publishing'));
+  await bed.kafka.faults.roundTripTime(1, 3000);
+  try {
+    const client = new AbortController();
+    const posting = fetch(`${bed.gateway.url}${ROUTE}?token=${TOKENS.boxA}`, { method: 'POST', body, signal: client.signal }).catch(() => undefined);
+    await waitFor(async () => (await inflight()) > 0, 'the upload admitted');
+    await new Promise((resolve) => setTimeout(resolve, 300)); // its publish under way
+    client.abort();
+    await posting;
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the hang-up seen by the gateway
+    assert.equal(await inflight(), body.length, 'the upload still holds its records: still counted');
+  } finally {
+    await bed.kafka.faults.roundTripTime(1, 0);
+  }
+  await waitFor(async () => (await inflight()) === 0, 'released once the publish settled', 20_000);
 });

@@ -1,12 +1,13 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Gauge } from 'prom-client';
 import { HttpError } from './http-error.js';
 
 /**
  * Bounds the bytes of request bodies held at once, in all and per client (a box; a client address
  * for a wildcard token). A request is admitted on its Content-Length (chunked ones count as the
- * largest body allowed) and released when its answer is sent, so an overload is refused with 503
- * before its body is read. The per-client share keeps one client, slow on purpose or not, from
+ * largest body allowed) and released by the caller once it is done with the body and all that was
+ * made of it (its publish settled), whether or not the client is still there, so an overload is
+ * refused with 503 before its body is read. The per-client share keeps one client, slow on purpose or not, from
  * holding the whole budget while every other box hears 503.
  */
 export function inflightGate(options: {
@@ -16,11 +17,11 @@ export function inflightGate(options: {
   retryAfterSeconds: number;
   inflightBytes: Gauge;
   inflightRequests: Gauge;
-}): (req: IncomingMessage, res: ServerResponse, client: string) => void {
+}): (req: IncomingMessage, client: string) => () => void {
   let held = 0;
   const heldBy = new Map<string, number>();
   const atCapacity = (message: string) => new HttpError(503, 'UNAVAILABLE', message, {}, { 'Retry-After': String(options.retryAfterSeconds) });
-  return (req, res, client) => {
+  return (req, client) => {
     const declared = Number(req.headers['content-length']);
     const cost = Number.isFinite(declared) && declared >= 0 ? Math.min(declared, options.maxBodyBytes) : options.maxBodyBytes;
     if (held > 0 && held + cost > options.maxInflightBytes) throw atCapacity('the gateway is at capacity; retry later');
@@ -31,7 +32,7 @@ export function inflightGate(options: {
     options.inflightBytes.set(held);
     options.inflightRequests.inc();
     let released = false;
-    const release = () => {
+    return () => {
       if (released) return;
       released = true;
       held -= cost;
@@ -41,7 +42,5 @@ export function inflightGate(options: {
       options.inflightBytes.set(held);
       options.inflightRequests.dec();
     };
-    res.once('finish', release);
-    res.once('close', release);
   };
 }

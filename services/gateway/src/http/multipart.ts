@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import busboy from 'busboy';
 import { detectFormat, jsonPointer } from '@sophon/event-contract';
 import { HttpError } from './http-error.js';
-import { findUnsafeJson } from './json-guard.js';
+import { findDeepNesting, findUnsafeJson } from './json-guard.js';
 // A cycle (read-upload reads multipart bodies with this module), harmless: used only at run time.
 import { UnreadableUpload } from './read-upload.js';
 
@@ -177,13 +177,17 @@ const looksLikeJson = (text: string) => /^\s*[[{]/.test(text);
 
 /** JSON of one part, checked for depth and forbidden keys here: the caller never walks or re-serialises what is unsafe. */
 function parseJsonPart(name: string, text: string, at: string[], maxDepth: number): unknown {
+  const depth = Math.max(1, maxDepth - at.length);
+  // On the raw text, before JSON.parse, as for a JSON body: a part of nothing but "[[[[" would cost seconds of parsing.
+  const tooDeep = findDeepNesting(Buffer.from(text, 'utf8'), depth);
+  if (tooDeep >= 0) throw new UnreadableUpload(`form part "${name}": nesting is deeper than ${depth} levels (at byte ${tooDeep})`, text, jsonPointer(...at));
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
     throw new UnreadableUpload(`form part "${name}" is not valid JSON: ${(error as Error).message}`, text, jsonPointer(...at));
   }
-  const unsafe = findUnsafeJson(value, Math.max(1, maxDepth - at.length));
+  const unsafe = findUnsafeJson(value, depth);
   if (unsafe) throw new UnreadableUpload(`form part "${name}": ${unsafe.pointer || 'its JSON'}: ${unsafe.message}`, text, jsonPointer(...at) + unsafe.pointer);
   return value;
 }
