@@ -4,8 +4,9 @@ import { backoffDelay, type BackoffSettings } from '@sophon/lifecycle';
  * Per-box traffic control, shared by every batch being handled (main and retry topics):
  * at most `concurrency` requests in flight to one box, and a box whose last attempt failed
  * transiently is "down" until its backoff ends. Deliveries to a down box are parked at once
- * without a request, so an offline box costs other boxes nothing (not even its timeout), and is
- * probed once per backoff window, however long its backlog.
+ * without a request, also those that were waiting for a slot when it failed, so an offline box
+ * costs other boxes nothing (not even its timeout), and is probed by at most `concurrency`
+ * requests per backoff window, however long its backlog.
  */
 export interface BoxGate {
   /** Runs `work` once the box has a free slot. */

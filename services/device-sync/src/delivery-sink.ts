@@ -176,7 +176,7 @@ function createRun(options: DeliverySinkOptions, pictures: Map<string, Picture>,
     if (wait > 0) await sleep(wait, context.signal);
     if (context.signal.aborted) throw new Error('stopping: batch left uncommitted');
     const downUntil = gate.downUntil(d.box, now());
-    if (downUntil) return park(d, 'unreachable', 'not attempted: the box failed an earlier attempt and is backing off', { until: downUntil });
+    if (downUntil) return park(d, 'unreachable', NOT_ATTEMPTED, { until: downUntil });
     const address = await options.directory.address(d.box);
     if (!address) return park(d, 'no_address', `no address known for box ${d.box}`);
     let picture: Buffer | undefined;
@@ -189,22 +189,31 @@ function createRun(options: DeliverySinkOptions, pictures: Map<string, Picture>,
       picture = found;
     }
     const started = process.hrtime.bigint();
-    const answer = await gate.run(d.box, () => pushToBox(address, createPersonRequest(d.command, picture, options.box.fiqaLevel), options.box));
+    // The box's state is checked again once this delivery has a slot, and updated before the slot
+    // goes to the next one: the deliveries queued behind a box's failure send nothing.
+    const attempt = await gate.run(d.box, async () => {
+      if (gate.downUntil(d.box, now())) return undefined;
+      const answer = await pushToBox(address, createPersonRequest(d.command, picture, options.box.fiqaLevel), options.box);
+      if (answer.outcome !== 'unreachable') gate.succeeded(d.box); // it answered, a refusal too: up
+      return { answer, downUntil: answer.outcome === 'unreachable' ? gate.failed(d.box, now()) : 0 };
+    });
+    if (!attempt) return park(d, 'unreachable', NOT_ATTEMPTED, { until: gate.downUntil(d.box, now()) });
+    const { answer, downUntil: until } = attempt;
     metrics.boxRequestSeconds.observe({ outcome: answer.outcome }, Number(process.hrtime.bigint() - started) / 1e9);
     const details = { address, httpStatus: answer.httpStatus };
     switch (answer.outcome) {
       case 'pushed':
       case 'already_present':
-        gate.succeeded(d.box);
         if (answer.outcome === 'pushed' && answer.error) metrics.unconfirmedPushes.inc();
         return row(d, answer.outcome, { ...details, error: answer.error });
       case 'refused':
-        gate.succeeded(d.box); // it answered: up
         return refuse(d, 'refused', answer.error, details);
       case 'unreachable':
-        return park(d, 'unreachable', answer.error, { ...details, until: gate.failed(d.box, now()) });
+        return park(d, 'unreachable', answer.error, { ...details, until });
     }
   };
 
   return { rows, parkedRecords, deliver };
 }
+
+const NOT_ATTEMPTED = 'not attempted: the box failed an earlier attempt and is backing off';

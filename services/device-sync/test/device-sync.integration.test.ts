@@ -16,7 +16,7 @@ import { command, commandRecord, count, publish, RETRY_TOPIC, select, startServe
 import { startStandInBox, type StandInBox } from './stand-in-box.js';
 import { topicSize } from './topic-size.js';
 
-const BOXES = ['BOX-A', 'BOX-B', 'BOX-C', 'BOX-D'] as const;
+const BOXES = ['BOX-A', 'BOX-B', 'BOX-C', 'BOX-D', 'BOX-E'] as const;
 let servers: TestServers;
 let boxes: Record<(typeof BOXES)[number], StandInBox>;
 let service: RunningDeviceSync;
@@ -141,6 +141,20 @@ test('a box offline gets its backlog when it comes back, while another box is se
   await until(async () => (await count(servers.db, `SELECT count() AS n FROM v_device_deliveries WHERE dev_sno = 'BOX-B' AND latest_outcome = 'pushed'`)) === 3, 'the view shows BOX-B’s backlog pushed');
 });
 
+test('deliveries queued behind a box’s first timeouts send nothing: the box is probed, not flooded', async () => {
+  const box = boxes['BOX-E'];
+  box.slow(1500); // past DEVICE_SYNC_BOX_TIMEOUT_MS (1000 here)
+  const cmds = Array.from({ length: 6 }, (_, n) => ({ cmd: command('BOX-E'), picture: picture(900 + n) }));
+  await publish(servers, cmds);
+  const firstAttempts = `FROM device_deliveries WHERE dev_sno = 'BOX-E' AND attempt = 1`;
+  await until(async () => (await count(servers.db, `SELECT count() AS n ${firstAttempts}`)) === cmds.length, 'a first attempt recorded for each');
+  const errors = (await select<{ error: string }>(servers.db, `SELECT error ${firstAttempts}`)).map((row) => row.error);
+  const sent = errors.filter((error) => !error.startsWith('not attempted')).length;
+  assert.ok(sent <= 2, `${sent} of the ${cmds.length} first attempts sent a request, more than DEVICE_SYNC_BOX_CONCURRENCY (2): ${errors.join(' | ')}`);
+  box.slow(0);
+  await until(() => cmds.every(({ cmd }) => box.persons.has(cmd.identity_id)), 'each delivered once the box answers in time', 30_000);
+});
+
 test('a 200 that is not the box’s answer (a captive portal on its address) is recorded as pushed with what came back, and not re-sent', async () => {
   boxes['BOX-D'].impersonate('<html>captive portal</html>');
   const cmd = command('BOX-D');
@@ -202,5 +216,5 @@ test('a replay of every command by a new group pushes nothing twice', async () =
   const retryEnd = await topicSize(brokers, RETRY_TOPIC);
   await until(async () => (await committedOffsets(brokers, 'device-sync-replay-retry', RETRY_TOPIC)) >= retryEnd, 'the retry topic replayed', 20_000);
   assert.deepEqual({ requests: Object.fromEntries(BOXES.map((name) => [name, delivered(name)])), writes: writes() }, before);
-  assert.equal(Object.keys(before.writes).length, 11); // A 1, B 3, C 4, D 3
+  assert.equal(Object.keys(before.writes).length, 17); // A 1, B 3, C 4, D 3, E 6
 });
