@@ -47,7 +47,7 @@ export async function runConsumerService(
   const parts = await build({ registry, logger });
   const shutdown = createShutdown({ logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
   const kafka = createKafkaClient(consumerKafkaSettings(config, `${config.KAFKA_CLIENT_ID}-${service}`), logger);
-  const deadLetterProducer = createDurableProducer(kafka, logger, { registry, name: 'dead-letter' });
+  const deadLetterProducer = createDurableProducer(kafka, logger, { requestTimeoutMs: config.KAFKA_REQUEST_TIMEOUT_MS, registry, name: 'dead-letter' });
   const runner = createConsumerRunner({
     kafka,
     groupId: parts.groupId,

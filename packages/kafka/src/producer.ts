@@ -64,8 +64,8 @@ export interface DurableProducerOptions {
   publishTimeoutMs?: number;
   /** Retries inside kafkajs before a send fails. */
   retries?: number;
-  /** How long the broker may wait for the in-sync replicas; below the client's request timeout, so the broker answers first. */
-  ackTimeoutMs?: number;
+  /** The client's request timeout (KAFKA_REQUEST_TIMEOUT_MS): the broker is asked to answer within half of it. */
+  requestTimeoutMs?: number;
   /** Bytes of one send (all topics). */
   maxBatchBytes?: number;
   /** max.message.bytes per topic (default: deploy/kafka/topics.json; Kafka's default for topics not listed there). */
@@ -93,7 +93,8 @@ const DEFAULT_MAX_BATCH_BYTES = 8 * 1024 * 1024;
  */
 export function createDurableProducer(kafka: Kafka, logger: Logger, options: DurableProducerOptions = {}): DurableProducer {
   const publishTimeoutMs = options.publishTimeoutMs ?? 10_000;
-  const ackTimeoutMs = options.ackTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS / 2;
+  // How long the broker may wait for the in-sync replicas: below the client's request timeout, so the broker answers first.
+  const ackTimeoutMs = Math.floor((options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS) / 2);
   const topicLimits = options.topicLimits ?? readTopicLimits();
   const topicLimit = (topic: string) => topicLimits.get(topic) ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
   const unhealthyAfter = options.unhealthyAfterFailures ?? 3;

@@ -29,7 +29,7 @@ function scenario() {
   run++;
   const topics = { images: `fault-images-${run}`, events: `fault-events-${run}` };
   const registry = new Registry();
-  const producer = createDurableProducer(client(), logger, { publishTimeoutMs: 8_000, retries: 1, ackTimeoutMs: 1_000, registry });
+  const producer = createDurableProducer(client(), logger, { publishTimeoutMs: 8_000, retries: 1, requestTimeoutMs: REQUEST_TIMEOUT_MS, registry });
   /** An upload as the gateway publishes it: its picture first, then its event. */
   const upload = (id: string): ProducerRecord[] => [
     { topic: topics.images, key: id, value: Buffer.from(`picture ${id}`), headers: {} },
@@ -112,7 +112,7 @@ test('produce requests refused until retries run out: later sends are stored, /r
 
 test('a publish that times out: never sent, it fails as not stored; once sent, it waits for the send and tells the truth', async () => {
   const { topics } = scenario();
-  const producer = createDurableProducer(client(), logger, { publishTimeoutMs: 300, retries: 1, ackTimeoutMs: 1_000 });
+  const producer = createDurableProducer(client(), logger, { publishTimeoutMs: 300, retries: 1, requestTimeoutMs: REQUEST_TIMEOUT_MS });
   const upload = (id: string): ProducerRecord[] => [{ topic: topics.events, key: 'box-1', value: Buffer.from(`event ${id}`), headers: {} }];
   await producer.connect();
   try {

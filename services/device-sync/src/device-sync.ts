@@ -47,7 +47,7 @@ export async function startDeviceSync(config: DeviceSyncConfig, logger: Logger):
     const clickhouse = createClickHouseClient(clickhouseConnection(config, SERVICE), logger);
     const pictures = createPictureStore({ ...objectStoreSettings(config), bucket: config.S3_BUCKET, maxBytes: config.DEVICE_SYNC_MAX_PICTURE_BYTES });
     kafka = createKafkaClient(consumerKafkaSettings(config, `${config.KAFKA_CLIENT_ID}-${SERVICE}-retry`), logger);
-    producer = createDurableProducer(kafka, logger, { publishTimeoutMs: config.DEVICE_SYNC_PUBLISH_TIMEOUT_MS, registry, name: 'face-registrations-retry' });
+    producer = createDurableProducer(kafka, logger, { publishTimeoutMs: config.DEVICE_SYNC_PUBLISH_TIMEOUT_MS, requestTimeoutMs: config.KAFKA_REQUEST_TIMEOUT_MS, registry, name: 'face-registrations-retry' });
     const retrySettings = { initialMs: config.DEVICE_SYNC_RETRY_INITIAL_MS, maxMs: config.DEVICE_SYNC_RETRY_MAX_MS };
     sink = createDeliverySink({
       retryTopic: config.KAFKA_TOPIC_FACE_REGISTRATIONS_RETRY,

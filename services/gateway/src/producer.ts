@@ -20,7 +20,7 @@ export function createGatewayProducer(config: GatewayConfig, logger: Logger, reg
   );
   return createDurableProducer(kafka, logger, {
     publishTimeoutMs: config.GATEWAY_PUBLISH_TIMEOUT_MS,
-    ackTimeoutMs: Math.floor(config.KAFKA_REQUEST_TIMEOUT_MS / 2),
+    requestTimeoutMs: config.KAFKA_REQUEST_TIMEOUT_MS,
     registry,
   });
 }

@@ -18,10 +18,10 @@ export const asksForRegistration = (message: ConsumedMessage): boolean => REGIST
 export function startRegistrationWorker(config: RegistrationWorkerConfig, logger: Logger): Promise<RunningConsumerService> {
   return runConsumerService(SERVICE, config, logger, ({ registry }) => {
     const clickhouse = createClickHouseClient(clickhouseConnection(config, SERVICE), logger);
-    const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-${SERVICE}-commands` }, logger);
+    const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-${SERVICE}-commands`, requestTimeoutMs: config.KAFKA_REQUEST_TIMEOUT_MS }, logger);
     // Not connected here: the first publish connects (and reconnects after an outage), so a
     // Kafka that is down at start-up delays the first batch, not the start.
-    const producer = createDurableProducer(kafka, logger, { publishTimeoutMs: config.REGISTRATION_PUBLISH_TIMEOUT_MS, registry, name: 'face-registrations' });
+    const producer = createDurableProducer(kafka, logger, { publishTimeoutMs: config.REGISTRATION_PUBLISH_TIMEOUT_MS, requestTimeoutMs: config.KAFKA_REQUEST_TIMEOUT_MS, registry, name: 'face-registrations' });
     return {
       groupId: config.CONSUMER_GROUP_ID,
       topics: [config.KAFKA_TOPIC_HISTORY_EVENTS],
