@@ -4,7 +4,8 @@
  *   and normalised score; both status-report formats posted at the gateway become the device registry in
  *   ClickHouse, and a box that stops reporting is alerted as silent once past the threshold;
  * - issue 10: the registration loop, from a want_action event posted at the gateway to a person
- *   on a stand-in box, exactly once across a replay, never for what the worker refused.
+ *   on a stand-in box, exactly once across a replay, never for what the worker refused; and a
+ *   trial with `pnpm simulate --box-api`, whose simulated boxes receive their own registrations.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -14,8 +15,8 @@ import { decodeFaceRegistration, DEFAULT_TOPICS } from '@sophon/event-contract';
 import { sampleHistoryEvent, tinyImage } from '@sophon/event-contract/testing';
 import { createKafkaClient, readTopicToEnd } from '@sophon/kafka';
 import { createLogger } from '@sophon/logger';
-import { metricValue, waitFor as until } from '@sophon/test-kit';
-import { startStandInBox, type StandInBox } from '../../services/device-sync/test/stand-in-box.js';
+import { freePort, metricValue, waitFor as until } from '@sophon/test-kit';
+import { memoryOutput, runSimulatorCli, startBoxApi, type BoxApi } from '@sophon/device-simulator';
 import { clickhouseClient } from '../local/clients.js';
 import { DATABASE, startLocalStack, type LocalStack } from '../local/stack.js';
 
@@ -26,10 +27,10 @@ const V6R2_BOX = 'BOX-FLEET-V6R2';
 
 let stack: LocalStack;
 let clickhouse: ClickHouseClient;
-let box: StandInBox;
+let box: BoxApi;
 
 before(async () => {
-  box = await startStandInBox();
+  box = await startBoxApi();
   stack = await startLocalStack({
     fastConsumers: true,
     boxAddresses: `${REG_BOX}=${box.hostPort}`,
@@ -263,5 +264,30 @@ describe('the registration loop: events at the gateway end as persons on the box
     assert.equal(box.requests.length, requestsBefore, 'no request reached the box during the replay');
     assert.deepEqual(new Map([...box.persons].map(([id, p]) => [id, p.writes])), writesBefore, 'no person created or written twice');
     assert.equal(box.persons.size, 2);
+  });
+});
+
+describe('a trial with the simulator: simulated boxes receive their registrations', () => {
+  test('pnpm simulate --box-api: the new strangers of simulated boxes end as persons on their own APIs, found through their status reports', async () => {
+    const port = await freePort();
+    // The boxes' API port, as a site sets it; addresses re-read at once (the boxes report just before their events).
+    await stack.services['device-sync'].stop();
+    await stack.services['device-sync'].start({ CONSUMER_GROUP_ID: 'device-sync-trial', DEVICE_SYNC_BOX_API_PORT: String(port), DEVICE_SYNC_REGISTRY_CACHE_MS: '0' });
+    await ready('device-sync');
+    const output = memoryOutput();
+    const args = ['--url', stack.gatewayUrl, '--token', stack.token, '--devices', '3', '--formats', 'V5R3C01', '--profile', 'full', '--events', '100', '--rate', '25', '--seed', '11'];
+    const code = await runSimulatorCli([...args, '--box-api', '--box-api-port', String(port), '--box-api-linger', '15', '--json'], { output });
+    assert.equal(code, 0, output.errors.join('\n'));
+    const summary = JSON.parse(output.lines.join('\n'));
+
+    const pushed = await select<{ dev_sno: string; box_address: string; identity_id: string }>(
+      `SELECT dev_sno, box_address, identity_id FROM device_deliveries WHERE dev_sno LIKE 'SIM-%' AND outcome = 'pushed'`,
+    );
+    assert.ok(pushed.length > 0, 'registrations pushed to simulated boxes');
+    for (const row of pushed) assert.match(row.box_address, new RegExp(`^http://127\\.18\\.\\d+\\.\\d+:${port}$`), 'at the address its status reports announced');
+    // (A push after the summary was taken, a retry of a picture not yet stored, say, may add a row: at most.)
+    const pushedPersons = new Set(pushed.map((row) => `${row.dev_sno}/${row.identity_id}`)).size;
+    assert.ok(summary.boxApi.persons > 0 && summary.boxApi.persons <= pushedPersons, `${summary.boxApi.persons} persons on the boxes, ${pushedPersons} pushed`);
+    assert.ok(summary.boxApi.boxesWithPersons > 0 && summary.boxApi.requests >= summary.boxApi.persons);
   });
 });

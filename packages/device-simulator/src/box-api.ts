@@ -12,21 +12,26 @@ export interface BoxPerson {
   writes: number;
 }
 
-export interface StandInBoxOptions {
+export interface BoxApiOptions {
   /** Basic credentials the box demands (401 without them). */
   credentials?: { username: string; password: string };
+  /** Where it listens: 127.0.0.1 and a free port by default. */
+  host?: string;
+  port?: number;
 }
 
 /**
- * A stand-in for a box's create-person API (vendor docs V5R3C01-create-person.md), for tests
- * only: POST /SophonFogSys/api/users with the documented fields, answering `{"data": {...}}` or
- * `{"error": {code, message, status}}`. It keeps persons in memory. Modes: `slow(ms)` delays every
+ * A simulated box's create-person API (vendor docs V5R3C01-create-person.md), what device-sync
+ * pushes registrations to: `pnpm simulate --box-api` gives every simulated box one, and tests use
+ * it as a strict stand-in box. POST /SophonFogSys/api/users with the documented fields, answering
+ * `{"data": {...}}` or `{"error": {code, message, status}}`. It keeps persons in memory. Modes: `slow(ms)` delays every
  * answer, `failWith(status)` answers errors, `impersonate(text)` answers 200 with something else, `refuse(identity)` refuses one identity with a
  * 400, `goOffline()` stops listening (connections refused), `comeBack()` listens again on the
  * same port.
  */
-export interface StandInBox {
+export interface BoxApi {
   readonly port: number;
+  readonly host: string;
   /** host:port, as DEVICE_SYNC_BOX_ADDRESSES takes it. */
   readonly hostPort: string;
   readonly persons: Map<string, BoxPerson>;
@@ -44,7 +49,7 @@ export interface StandInBox {
 
 const PATH = '/SophonFogSys/api/users';
 
-export async function startStandInBox(options: StandInBoxOptions = {}): Promise<StandInBox> {
+export async function startBoxApi(options: BoxApiOptions = {}): Promise<BoxApi> {
   const persons = new Map<string, BoxPerson>();
   const requests: Record<string, unknown>[] = [];
   const refused = new Set<string>();
@@ -99,19 +104,27 @@ export async function startStandInBox(options: StandInBoxOptions = {}): Promise<
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  const listen = (port: number) => new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', () => resolve()));
+  const host = options.host ?? '127.0.0.1';
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject).listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
   const stop = () =>
     new Promise<void>((resolve) => {
       if (!server.listening) return resolve();
       server.close(() => resolve());
       for (const socket of sockets) socket.destroy();
     });
-  await listen(0);
+  await listen(options.port ?? 0);
   const port = (server.address() as AddressInfo).port;
 
   return {
     port,
-    hostPort: `127.0.0.1:${port}`,
+    host,
+    hostPort: `${host}:${port}`,
     persons,
     requests,
     slow: (ms) => void (delayMs = ms),

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { EVENT_PROFILES, type EventProfile } from './event-generator.js';
 import { FIRMWARES, type Firmware } from './fleet.js';
+import { MAX_BOX_APIS } from './fleet-box-apis.js';
 import { MAX_BATCH } from './request-source.js';
 
 export interface SimulatorOptions {
@@ -20,6 +21,10 @@ export interface SimulatorOptions {
   statusIntervalSeconds: number;
   /** Boxes that go silent after their first status report. */
   silentBoxes: number;
+  /** Each box serves the create-person API on this port (--box-api), at an address of its own; undefined: none. */
+  boxApiPort?: number;
+  /** How long the box APIs stay up after the events, for the registrations still on their way. */
+  boxApiLingerMs: number;
   concurrency: number;
   maxAttempts: number;
   retryCapMs: number;
@@ -44,6 +49,12 @@ export const USAGE = `sophon-simulate: simulates Sophon SE3 boxes posting Histor
                         seconds (default 30; 0: no reports). V6R2C01 boxes send theirs, others V5R3C01's
   --silent-boxes N      N boxes (the last ones) go silent after their first status report: no more
                         events or reports, as a box that died (default 0)
+  --box-api             each box also serves the create-person API (POST /SophonFogSys/api/users), as
+                        device-sync pushes registrations to it, on an address of its own (127.18.x.y)
+                        that its status reports announce; the summary counts the persons received
+  --box-api-port P      the port of every box's API (default 5555, device-sync's DEVICE_SYNC_BOX_API_PORT)
+  --box-api-linger S    seconds the box APIs stay up after the events, for registrations on their way
+                        (default 20)
   --concurrency N       uploads in flight at most (default 8)
   --max-attempts N      attempts per upload on 503/429/connection errors (default 5)
   --retry-cap S         longest Retry-After honoured, seconds (default 30)
@@ -72,6 +83,9 @@ export function parseSimulatorArgs(args: string[]): SimulatorOptions | 'help' {
       formats: { type: 'string', default: FIRMWARES.join(',') },
       'status-interval': { type: 'string', default: '30' },
       'silent-boxes': { type: 'string', default: '0' },
+      'box-api': { type: 'boolean', default: false },
+      'box-api-port': { type: 'string', default: '5555' },
+      'box-api-linger': { type: 'string', default: '20' },
       concurrency: { type: 'string', default: '8' },
       'max-attempts': { type: 'string', default: '5' },
       'retry-cap': { type: 'string', default: '30' },
@@ -96,10 +110,14 @@ export function parseSimulatorArgs(args: string[]): SimulatorOptions | 'help' {
   const statusIntervalSeconds = nonNegative('--status-interval', values['status-interval']);
   const silentBoxes = integer('--silent-boxes', values['silent-boxes'], 0, 100_000);
   if (silentBoxes > 0 && statusIntervalSeconds === 0) throw new UsageError('--silent-boxes needs status reports: a box goes silent after its first one (--status-interval > 0)');
+  const boxApi = values['box-api'];
+  if (boxApi && statusIntervalSeconds === 0) throw new UsageError('--box-api needs status reports: they tell device-sync where each box is (--status-interval > 0)');
+  const devices = integer('--devices', values.devices, 1, 100_000);
+  if (boxApi && devices > MAX_BOX_APIS) throw new UsageError(`--box-api serves at most ${MAX_BOX_APIS} boxes`);
 
   return {
     url: url.href,
-    devices: integer('--devices', values.devices, 1, 100_000),
+    devices,
     token: values.token,
     tokens: values.tokens,
     rate: values.max ? undefined : positive('--rate', values.rate ?? '50'),
@@ -110,6 +128,8 @@ export function parseSimulatorArgs(args: string[]): SimulatorOptions | 'help' {
     formats: firmwareList(values.formats),
     statusIntervalSeconds,
     silentBoxes,
+    boxApiPort: boxApi ? integer('--box-api-port', values['box-api-port'], 1, 65_535) : undefined,
+    boxApiLingerMs: nonNegative('--box-api-linger', values['box-api-linger']) * 1000,
     concurrency: integer('--concurrency', values.concurrency, 1, 10_000),
     maxAttempts: integer('--max-attempts', values['max-attempts'], 1, 1000),
     retryCapMs: positive('--retry-cap', values['retry-cap']) * 1000,

@@ -1,7 +1,9 @@
-import { parseSimulatorArgs, UsageError, USAGE } from './cli-options.js';
-import { simulatedDevices } from './devices.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseSimulatorArgs, UsageError, USAGE, type SimulatorOptions } from './cli-options.js';
+import { simulatedDevices, type SimulatedDevice } from './devices.js';
 import { createEventGenerator } from './event-generator.js';
 import { assignFirmware } from './fleet.js';
+import { boxesWithoutReportedIp, startFleetBoxApis, withBoxApiAddresses, type FleetBoxApis } from './fleet-box-apis.js';
 import { createPicturePool } from './jpeg-pool.js';
 import { runLoad } from './load-engine.js';
 import type { Output } from './output.js';
@@ -37,6 +39,7 @@ export async function runSimulatorCli(args: string[], io: SimulatorIo): Promise<
   let devices;
   try {
     devices = assignFirmware(simulatedDevices({ count: options.devices, tokens: options.tokens, token: options.token }), options.formats, options.seed);
+    if (options.boxApiPort !== undefined) devices = withBoxApiAddresses(devices);
   } catch (error) {
     io.output.error((error as Error).message);
     return 2;
@@ -45,6 +48,27 @@ export async function runSimulatorCli(args: string[], io: SimulatorIo): Promise<
     io.output.error(`--silent-boxes ${options.silentBoxes} leaves no box posting events (${devices.length} boxes)`);
     return 2;
   }
+  let boxApis: FleetBoxApis | undefined;
+  if (options.boxApiPort !== undefined) {
+    try {
+      boxApis = await startFleetBoxApis(devices, options.boxApiPort);
+    } catch (error) {
+      io.output.error((error as Error).message);
+      return 2;
+    }
+    const unreported = boxesWithoutReportedIp(devices);
+    if (unreported.length > 0) {
+      io.output.error(`note: V6R2C01 status reports carry no box IP; for device-sync to reach those boxes, set DEVICE_SYNC_BOX_ADDRESSES=${boxApis.addressesOf(unreported)}`);
+    }
+  }
+  try {
+    return await simulate(options, devices, io, boxApis);
+  } finally {
+    await boxApis?.close();
+  }
+}
+
+async function simulate(options: SimulatorOptions, devices: SimulatedDevice[], io: SimulatorIo, boxApis: FleetBoxApis | undefined): Promise<number> {
   // The last boxes go silent: with --tokens, the bound boxes come first and keep posting.
   const silent = devices.slice(devices.length - options.silentBoxes);
   const posting = devices.slice(0, devices.length - options.silentBoxes);
@@ -84,8 +108,10 @@ export async function runSimulatorCli(args: string[], io: SimulatorIo): Promise<
     bar?.stop();
     statusReports = await status?.stop(); // the reports end with the events, whatever ended them
   }
+  // Registrations reach the boxes after their events: through Kafka, the registration worker and device-sync.
+  if (boxApis && options.boxApiLingerMs > 0) await sleep(options.boxApiLingerMs, undefined, { signal: io.signal }).catch(() => undefined);
 
-  const context = { url: `${url.origin}${path}`, profile: options.profile, batch: options.batch, devices: devices.length, formats: options.formats, statusReports };
+  const context = { url: `${url.origin}${path}`, profile: options.profile, batch: options.batch, devices: devices.length, formats: options.formats, statusReports, boxApi: boxApis?.summary() };
   if (options.json) io.output.json({ ...context, rate: options.rate ?? 'max', concurrency: options.concurrency, ...result });
   else for (const line of formatSummary(result, context)) io.output.line(line);
   return result.eventsAccepted > 0 ? 0 : 1;

@@ -11,6 +11,8 @@ export interface SimulatedDevice {
   token: string | undefined;
   /** The event and status report dialect it speaks (assignFirmware); absent: V5R3C01, the seed's. */
   firmware?: Firmware;
+  /** Where it serves the create-person API (--box-api), the IP its status reports announce. */
+  apiIp?: string;
 }
 
 const DEVICE_TYPES = ['0', '1', '3', '4'];

@@ -1,7 +1,9 @@
+export { startBoxApi, type BoxApi, type BoxApiOptions, type BoxPerson } from './box-api.js';
 export { runSimulatorCli, type SimulatorIo } from './cli.js';
 export { parseSimulatorArgs, UsageError, type SimulatorOptions } from './cli-options.js';
 export { simulatedDevices, type SimulatedDevice } from './devices.js';
 export { createEventGenerator, EVENT_PROFILES, type DeviceEvent, type EventGenerator, type EventProfile } from './event-generator.js';
+export { boxApiAddress, MAX_BOX_APIS, startFleetBoxApis, withBoxApiAddresses, type BoxApiSummary, type FleetBoxApis } from './fleet-box-apis.js';
 export { assignFirmware, camerasOf, FIRMWARES, statusFormatOf, type Camera, type Firmware, type StatusFormat } from './fleet.js';
 export { createStatusReportGenerator, DEFAULT_STATUS_PATH, type StatusReport } from './status-reports.js';
 export { startStatusReports, type StatusScheduleOptions, type StatusSummary } from './status-schedule.js';

@@ -36,9 +36,10 @@ export function createStatusReportGenerator(random: Random): { next(device: Simu
       const diskSize = 10.39;
       return {
         dev_sno: device.devSno,
-        // Device-sync reaches a box at its reported IP: 198.18.0.0/15 is reserved for benchmarks
-        // (RFC 2544), so a simulated fleet never sends faces to a real host of the site's LAN.
-        gateway_ip: `198.18.${c}.${d}`,
+        // Device-sync reaches a box at its reported IP: its simulated API (--box-api), else an
+        // address of 198.18.0.0/15, reserved for benchmarks (RFC 2544), so that a simulated fleet
+        // never sends faces to a real host of the site's LAN.
+        gateway_ip: device.apiIp ?? `198.18.${c}.${d}`,
         gateway_name: `se5-${device.devSno.toLowerCase()}`,
         gateway_status: 'online',
         gateway_sn: hex.slice(0, 17).toUpperCase(),

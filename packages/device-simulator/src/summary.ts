@@ -1,8 +1,9 @@
 import type { LoadResult } from './load-engine.js';
+import type { BoxApiSummary } from './fleet-box-apis.js';
 import type { StatusSummary } from './status-schedule.js';
 
 /** The end-of-run report, for people. */
-export function formatSummary(result: LoadResult, context: { url: string; profile: string; batch: number; devices: number; formats?: readonly string[]; statusReports?: StatusSummary }): string[] {
+export function formatSummary(result: LoadResult, context: { url: string; profile: string; batch: number; devices: number; formats?: readonly string[]; statusReports?: StatusSummary; boxApi?: BoxApiSummary }): string[] {
   const status = context.statusReports;
   const { latencyMs: latency } = result;
   const byStatus = (table: Record<string, number>) =>
@@ -28,6 +29,12 @@ export function formatSummary(result: LoadResult, context: { url: string; profil
       ? [
           `status      ${status.sent} reports in ${status.rounds} round(s): ${status.accepted} accepted, ${status.rejected} rejected, ${status.lost} lost` +
             (status.silentBoxes.length > 0 ? `; silent after their first report: ${status.silentBoxes.join(', ')}` : ''),
+        ]
+      : []),
+    ...(context.boxApi
+      ? [
+          `box API     ${context.boxApi.persons} persons on ${context.boxApi.boxesWithPersons} of ${context.boxApi.boxes} boxes ` +
+            `(${context.boxApi.requests} create-person requests, port ${context.boxApi.port})`,
         ]
       : []),
   ];

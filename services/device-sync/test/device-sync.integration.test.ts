@@ -13,16 +13,16 @@ import { committedOffsets, metricValue } from '@sophon/test-kit';
 import type { RunningDeviceSync } from '../src/device-sync.js';
 import { RETRY_HEADERS } from '../src/retry-headers.js';
 import { command, commandRecord, count, publish, RETRY_TOPIC, select, startServers, startTestDeviceSync, startTopicReader, TOPICS, until, type TestServers } from './harness.js';
-import { startStandInBox, type StandInBox } from './stand-in-box.js';
+import { startBoxApi, type BoxApi } from '@sophon/device-simulator';
 import { topicSize } from './topic-size.js';
 
 const BOXES = ['BOX-A', 'BOX-B', 'BOX-C', 'BOX-D', 'BOX-E'] as const;
 let servers: TestServers;
-let boxes: Record<(typeof BOXES)[number], StandInBox>;
+let boxes: Record<(typeof BOXES)[number], BoxApi>;
 let service: RunningDeviceSync;
 let reader: Awaited<ReturnType<typeof startTopicReader>>;
 /** A box no setting names: its address comes from its latest status report (the device registry). */
-let reportingBox: StandInBox;
+let reportingBox: BoxApi;
 const env = () => ({
   DEVICE_SYNC_BOX_ADDRESSES: BOXES.map((name) => `${name}=${boxes[name].hostPort}`).join(','),
   DEVICE_SYNC_BOX_API_PORT: String(reportingBox.port),
@@ -31,9 +31,9 @@ const env = () => ({
 
 before(async () => {
   servers = await startServers();
-  const started = await Promise.all(BOXES.map(() => startStandInBox()));
+  const started = await Promise.all(BOXES.map(() => startBoxApi()));
   boxes = Object.fromEntries(BOXES.map((name, i) => [name, started[i]!])) as typeof boxes;
-  reportingBox = await startStandInBox();
+  reportingBox = await startBoxApi();
   service = await startTestDeviceSync(servers, { ...env(), CONSUMER_GROUP_ID: 'device-sync' });
   reader = await startTopicReader(servers.kafka.brokers, [TOPICS.deadLetter, RETRY_TOPIC]);
 });
@@ -81,7 +81,7 @@ test('a box known only from its status reports is reached at the IP of its lates
 });
 
 test('a status report whose box IP smuggles in a port and path gives the box no address: nothing is pushed where it points', async () => {
-  const elsewhere = await startStandInBox();
+  const elsewhere = await startBoxApi();
   try {
     const atMs = Date.now();
     const ip = `::ffff:127.0.0.1]:${elsewhere.port}/#`;
