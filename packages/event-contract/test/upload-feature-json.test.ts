@@ -36,7 +36,9 @@ const historyMessage = (result: ParseResult) => {
 
 describe("the history-event adapter's parseJson", () => {
   it('keeps a single event\'s feature as the box wrote it, and the message is the plain path\'s otherwise', () => {
-    const written = `[${FEATURE.map((x, i) => (i === 0 ? '0.50' : i === 1 ? '1E-5' : i === 2 ? '2.0e0' : String(x))).join(',')}]`;
+    // 24 fraction digits, the most kept as text, with an exponent and as the last number.
+    const long = (i: number) => (i === 3 ? `0.${'1'.repeat(24)}e-3` : i === FEATURE.length - 1 ? `0.${'9'.repeat(24)}` : undefined);
+    const written = `[${FEATURE.map((x, i) => (i === 0 ? '0.50' : i === 1 ? '1E-5' : i === 2 ? '2.0e0' : long(i) ?? String(x))).join(',')}]`;
     // Names in UTF-8 before and after the vector: the bytes around it are joined, then decoded.
     const text = uploadWithFeature(written, (event) => {
       event.identity_name = '张三 Zoë';
@@ -68,6 +70,8 @@ describe("the history-event adapter's parseJson", () => {
       'no feature': JSON.stringify(sampleHistoryEvent()),
       'a key that only ends like "feature" (an escaped quote before it)': uploadWithFeature(feature, (event) => (event.ext_data.info = { ...event.ext_data.info, feature: undefined, '"feature': [424242] })),
       'a number with 25 fraction digits': uploadWithFeature(`[0.${'1'.repeat(25)},0.5]`),
+      'the last number with 25 fraction digits': uploadWithFeature(`[0.5,0.${'1'.repeat(25)}]`),
+      'a number with 25 fraction digits and an exponent': uploadWithFeature(`[0.5,1.${'2'.repeat(25)}e-5,0.5]`),
       'a body over 128 KiB (pictures: copying them cost what the vector saved)': uploadWithFeature(feature, (event) => (event.ext_data.spot_pic = 'A'.repeat(200_000))),
     };
     for (const [name, text] of Object.entries(cases)) {

@@ -3,8 +3,11 @@ import { isPlainObject } from '../values.js';
 import { MAX_FEATURE_LENGTH } from './schema.js';
 
 const FEATURE_KEY = '"feature"';
-const NUMBER = String.raw`-?(?:0|[1-9]\d{0,20})(?:\.\d{1,24})?(?:[eE][+-]?\d{1,2})?`;
+// The fraction's digits are bounded by fractionsAtMost, not here: `\d{1,24}` made this test 3x slower
+// (~30 µs more per 512-number vector, at the gateway and again in the analytics writer).
+const NUMBER = String.raw`-?(?:0|[1-9]\d{0,20})(?:\.\d+)?(?:[eE][+-]?\d{1,2})?`;
 const FEATURE_NUMBERS = new RegExp(String.raw`^\[(?:${NUMBER}(?:,${NUMBER}){0,${MAX_FEATURE_LENGTH - 1}})?\]$`);
+const MAX_FRACTION_DIGITS = 24;
 
 /**
  * The one face feature vector of a JSON text (UTF-8 bytes), set aside as its text. A 512-number
@@ -34,8 +37,25 @@ export function featureSetAside(bytes: Buffer): { rest: string; featureJson: str
   const end = bytes.indexOf(CLOSE_BRACKET, start) + 1; // an array of numbers holds no other bracket
   if (end === 0) return undefined;
   const featureJson = bytes.toString('latin1', start, end); // ASCII if it is numbers, checked next
-  if (!FEATURE_NUMBERS.test(featureJson)) return undefined;
+  if (!FEATURE_NUMBERS.test(featureJson) || !fractionsAtMost(featureJson, MAX_FRACTION_DIGITS)) return undefined;
   return { rest: Buffer.concat([bytes.subarray(0, start), EMPTY_ARRAY, bytes.subarray(end)]).toString('utf8'), featureJson };
+}
+
+/**
+ * No number of `numbers` (JSON numbers separated by commas, checked by FEATURE_NUMBERS) has more
+ * than `max` fraction digits. From each point, the next comma bounds the rest of its number: only
+ * a number longer than `max` past its point has its digits counted.
+ */
+function fractionsAtMost(numbers: string, max: number): boolean {
+  for (let dot = numbers.indexOf('.'); dot >= 0; dot = numbers.indexOf('.', dot + 1)) {
+    let end = numbers.indexOf(',', dot);
+    if (end < 0) end = numbers.length - 1; // the closing bracket
+    if (end - dot - 1 <= max) continue;
+    let digit = dot + 1;
+    while (digit < end && numbers.charCodeAt(digit) >= 0x30 && numbers.charCodeAt(digit) <= 0x39) digit++;
+    if (digit - dot - 1 > max) return false;
+  }
+  return true;
 }
 
 /** Well above an event without pictures (~3-10 KB) or a history-events message. */
