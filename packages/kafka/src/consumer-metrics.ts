@@ -34,7 +34,7 @@ export function createConsumerMetrics(registry: Registry) {
     lag: new Gauge({ name: 'consumer_lag_messages', help: 'High watermark minus the next offset to process, per partition', labelNames: ['topic', 'partition'], registers }),
     restarts: new Counter({
       name: 'consumer_restarts_total',
-      help: 'Times the consumer was started again after kafkajs stopped it on an error it does not retry',
+      help: 'Fresh consumers started after a crash kafkajs does not restart from, or after two session timeouts without joining the group',
       registers,
     }),
     paused: new Gauge({ name: 'consumer_paused_partitions', help: 'Partitions paused while their sink is failing', registers }),
