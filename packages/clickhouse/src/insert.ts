@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { sqlIdentifier, sqlTableName } from './sql.js';
-import { wellFormedJsonLine, wellFormedRow } from './well-formed.js';
+import { wellFormedJsonLines, wellFormedRow } from './well-formed.js';
 
 export interface TableRef {
   database: string;
@@ -45,7 +45,7 @@ export async function insertRows<Row extends object>(
 export async function insertJsonLines(client: ClickHouseClient, table: string | TableRef, lines: readonly string[]): Promise<void> {
   if (lines.length === 0) return;
   const query = `INSERT INTO ${tableTarget(table)} FORMAT JSONEachRow`;
-  const text = lines.map(wellFormedJsonLine).join('\n');
+  const text = wellFormedJsonLines(lines);
   const result = await client.exec({ query, values: Readable.from([Buffer.from(text)], { objectMode: false }) });
   result.stream.resume(); // nothing to read; drained so the connection goes back to the pool
 }

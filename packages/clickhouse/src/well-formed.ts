@@ -13,7 +13,7 @@ const wellFormed = (_key: string, value: unknown) => (typeof value === 'string' 
  * surrogate pair as the character itself and only a lone surrogate as a `\ud800`-`\udfff` escape,
  * so a line without "\ud" (nearly every one) is returned as it is, without parsing it.
  */
-export function wellFormedJsonLine(line: string): string {
+function wellFormedJsonLine(line: string): string {
   return line.includes('\\ud') ? JSON.stringify(JSON.parse(line), wellFormed) : line;
 }
 
@@ -21,4 +21,14 @@ export function wellFormedJsonLine(line: string): string {
 export function wellFormedRow<Row extends object>(row: Row): Row {
   const line = JSON.stringify(row);
   return line.includes('\\ud') ? (JSON.parse(line, wellFormed) as Row) : row;
+}
+
+/**
+ * The lines joined by newlines, with any lone surrogate replaced. Searched once in the joined text:
+ * searching each line first would flatten every line built by concatenation (the analytics
+ * writer's, around a feature vector) into a copy of its own before the join copies it again.
+ */
+export function wellFormedJsonLines(lines: readonly string[]): string {
+  const text = lines.join('\n');
+  return text.includes('\\ud') ? lines.map(wellFormedJsonLine).join('\n') : text;
 }

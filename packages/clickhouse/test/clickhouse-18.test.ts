@@ -193,11 +193,13 @@ describe('ClickHouse 18.16', () => {
         { helper: 'lines', name: 'Zoë \ud83d', note: '\ude00 and a pair 😀 and a literal \\ud83d' },
         { helper: 'rows', name: '\udbff', note: 'x' },
       ];
-      await insertJsonLines(admin, table, [JSON.stringify(rows[0])]);
+      // A clean line beside it: the lines are searched once joined, then mended one by one.
+      await insertJsonLines(admin, table, [JSON.stringify(rows[0]), JSON.stringify({ helper: 'lines, clean', name: '张三', note: '😀' })]);
       await insertRows(admin, table, [rows[1]!]);
       const stored = await select(`SELECT helper, name, note FROM ${table} ORDER BY helper`);
       assert.deepEqual(stored, [
         { helper: 'lines', name: 'Zoë \ufffd', note: '\ufffd and a pair 😀 and a literal \\ud83d' },
+        { helper: 'lines, clean', name: '张三', note: '😀' },
         { helper: 'rows', name: '\ufffd', note: 'x' },
       ]);
     } finally {

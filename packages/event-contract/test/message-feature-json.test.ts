@@ -56,6 +56,13 @@ describe('decodeHistoryEventMessageKeepingFeatureJson', () => {
     assert.equal(decodeHistoryEventMessageKeepingFeatureJson(Buffer.from(other)).featureJson, '[1.50,1E5,-0]');
   });
 
+  it("keeps a vector's text without the gateway's bound on fraction digits, which the gateway checked", () => {
+    const text = published({ feature: [0.5, -0.25] });
+    const long = `[0.${'1'.repeat(30)},0.5]`;
+    assert.equal(assertSameAsFullDecode(text.replace('[0.5,-0.25]', long)), 'accepted');
+    assert.equal(decodeHistoryEventMessageKeepingFeatureJson(Buffer.from(text.replace('[0.5,-0.25]', long))).featureJson, long);
+  });
+
   it('gives [] for an event without a feature, or with an empty one', () => {
     for (const info of [{ age: 'youth' }, { feature: [] }]) {
       assert.equal(decodeHistoryEventMessageKeepingFeatureJson(Buffer.from(published(info))).featureJson, '[]');

@@ -170,10 +170,14 @@ function rowWithoutFeature(message: HistoryEventMessage, position: KafkaPosition
  * "info". A top-level field named like an ext_data field the contract does not name gives way to it.
  */
 function unknownExtensionFields(event: Record<string, unknown>, ext: Record<string, unknown>, info: Record<string, unknown>): Record<string, unknown> {
-  const topLevel = Object.entries(event).filter(([field]) => !TOP_LEVEL_COLUMNS.has(field));
-  const unknown = Object.fromEntries([...topLevel, ...Object.entries(ext).filter(([field]) => !EXT_DATA_COLUMNS.has(field))]);
-  const unknownInfo = Object.fromEntries(Object.entries(info).filter(([field]) => !INFO_COLUMNS.has(field)));
-  if (Object.keys(unknownInfo).length > 0) unknown['info'] = unknownInfo;
+  // Plain loops into prototype-less objects: no entry arrays per row, and a field named __proto__
+  // (JSON.parse makes it an own field) stays a field.
+  const unknown: Record<string, unknown> = Object.create(null);
+  for (const field of Object.keys(event)) if (!TOP_LEVEL_COLUMNS.has(field)) unknown[field] = event[field];
+  for (const field of Object.keys(ext)) if (!EXT_DATA_COLUMNS.has(field)) unknown[field] = ext[field];
+  let unknownInfo: Record<string, unknown> | undefined;
+  for (const field of Object.keys(info)) if (!INFO_COLUMNS.has(field)) (unknownInfo ??= Object.create(null))[field] = info[field];
+  if (unknownInfo !== undefined) unknown['info'] = unknownInfo;
   return unknown;
 }
 

@@ -101,6 +101,15 @@ describe('historyEventRow', () => {
     assert.deepEqual(JSON.parse(row.ext_json), { firmware_build: 'V5R3C02', frame_id: 7, note: 'ext_data', firmware: 'V5R3C01' });
   });
 
+  it('keeps an unknown field named __proto__ (an own field once parsed) as a field in ext_json', () => {
+    const extended = message();
+    extended.event.ext_data = { ...extended.event.ext_data, ...(JSON.parse('{"__proto__":{"polluted":1}}') as object) };
+    extended.event.ext_data.info = JSON.parse('{"age":"youth","__proto__":[1]}') as NonNullable<HistoryEventMessage['event']['ext_data']['info']>;
+    const row = historyEventRow(extended, { topic: 't', partition: 0, offset: 0 });
+    assert.equal(row.ext_json, '{"firmware":"V5R3C01","__proto__":{"polluted":1},"info":{"__proto__":[1]}}');
+    assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
+  });
+
   it('refuses a Kafka offset it cannot store exactly', () => {
     assert.throws(() => historyEventRow(message(), { topic: 't', partition: 0, offset: '9007199254740993' }), /not a usable integer/);
     assert.equal(historyEventRow(message(), { topic: 't', partition: 0, offset: '42' }).kafka_offset, 42);

@@ -21,7 +21,7 @@ export interface HistoryEventMessageWithFeatureJson {
  * refusal is decodeHistoryEventMessage's own, on the whole text.
  */
 export function decodeHistoryEventMessageKeepingFeatureJson(value: Buffer): HistoryEventMessageWithFeatureJson {
-  const aside = featureSetAside(value);
+  const aside = featureSetAside(value, 'published');
   if (aside !== undefined) {
     const message = parseValidHistoryEventMessage(aside.rest);
     const info = message?.event.ext_data.info;
