@@ -19,6 +19,7 @@ export function startAnalyticsWriter(config: AnalyticsWriterConfig, logger: Logg
       maxRows: config.ANALYTICS_BATCH_ROWS,
       maxWaitMs: config.ANALYTICS_FLUSH_INTERVAL_MS,
       concurrentBatches: config.CONSUMER_PARTITIONS_CONCURRENTLY,
+      insertsInFlight: config.ANALYTICS_INSERTS_IN_FLIGHT,
       registry,
     });
     return {

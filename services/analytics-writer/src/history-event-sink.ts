@@ -13,6 +13,8 @@ export interface HistoryEventSinkOptions {
   maxWaitMs: number;
   /** Partition batches the consumer hands over at once (CONSUMER_PARTITIONS_CONCURRENTLY). */
   concurrentBatches: number;
+  /** Inserts under way at once (ANALYTICS_INSERTS_IN_FLIGHT). */
+  insertsInFlight: number;
   registry: Registry;
 }
 
@@ -62,6 +64,7 @@ export function createHistoryEventSink(options: HistoryEventSinkOptions): Messag
       // ClickHouse and the decoding work at the same time instead of in turn.
       enoughWaiting: (waiting) => waiting >= halfOfConcurrentBatches,
       onSend: (reason) => insertsSent.inc({ reason }),
+      maxInFlight: options.insertsInFlight,
     },
   );
 

@@ -11,6 +11,8 @@ export interface RowBatcherSettings {
   enoughWaiting?: (callers: number) => boolean;
   /** Told of every insert sent, with its rows. */
   onSend?: (reason: SendReason, rows: number) => void;
+  /** Inserts under way at once (default 1); more wait their turn, in the order they were sent. */
+  maxInFlight?: number;
   now?: () => number;
 }
 
@@ -24,6 +26,7 @@ export interface RowBatcherSettings {
  *   `intervalMs` old, at once at a low rate;
  * - otherwise when the oldest row has waited `intervalMs`.
  * So at a trickle there is at most one insert per `intervalMs` and no row waits longer than that.
+ * Up to `maxInFlight` inserts are under way at once; one sent beyond that waits for one to end.
  * Each caller's promise settles with the insert that carried its rows, so the runner commits a
  * batch only once its rows are stored, and retries it if that insert failed. The insert may refuse
  * single rows for their data and store the rest: each caller then hears of its own refused rows
@@ -38,7 +41,11 @@ export class RowBatcher<Row> {
   private readonly now: () => number;
   /** Counted from the start, so that a writer that just started gathers its first fetch's rows too. */
   private lastSentAt: number;
-  private flushing: Promise<void> = Promise.resolve();
+  /** Inserts sent and not yet settled (a flush waits for them all). */
+  private readonly unsettled = new Set<Promise<void>>();
+  private inFlight = 0;
+  /** Inserts waiting for one under way to end, each told when it may go. */
+  private readonly turns: (() => void)[] = [];
   /** Callers whose rows are in an insert sent and not yet settled: they add nothing more either. */
   private callersSent = 0;
 
@@ -86,9 +93,12 @@ export class RowBatcher<Row> {
       this.settings.onSend?.(reason, rows.length);
       this.callersSent += waiters.length;
       const settled = () => (this.callersSent -= waiters.length);
-      // One insert at a time: ClickHouse prefers few large inserts, and order is kept.
-      this.flushing = this.flushing.then(() =>
-        this.insert(rows).then(
+      // A few large inserts at a time (ClickHouse prefers few large inserts to many small ones).
+      // A partition's next batch comes only once its last is stored, so no partition has rows in
+      // two inserts: their order does not matter.
+      const done: Promise<void> = this.turn()
+        .then(() => this.insert(rows))
+        .then(
           (refused) => {
             settled();
             for (const waiter of waiters) {
@@ -100,10 +110,30 @@ export class RowBatcher<Row> {
             settled();
             waiters.forEach((w) => w.reject(error));
           },
-        ),
-      );
+        )
+        .finally(() => {
+          this.unsettled.delete(done);
+          this.endTurn();
+        });
+      this.unsettled.add(done);
     }
-    return this.flushing;
+    return Promise.all(this.unsettled).then(() => undefined);
+  }
+
+  /** Resolves when an insert may start: at once while fewer than maxInFlight are under way. */
+  private turn(): Promise<void> {
+    if (this.inFlight < (this.settings.maxInFlight ?? 1)) {
+      this.inFlight++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.turns.push(resolve));
+  }
+
+  /** An insert ended: the next one waiting takes its place. */
+  private endTurn(): void {
+    const next = this.turns.shift();
+    if (next) next();
+    else this.inFlight--;
   }
 
   /** Sends at `dueAt` at the latest (at once if that is past). */

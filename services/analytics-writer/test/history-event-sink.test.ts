@@ -19,7 +19,7 @@ test('an insert made ready by one batch is sent before the next batch handed ove
     },
   } as unknown as ClickHouseClient;
   // Two batches at a time: one waiting sends the insert.
-  const sink = createHistoryEventSink({ client, database: 'sophon', maxRows: 1000, maxWaitMs: 60_000, concurrentBatches: 2, registry: createMetricsRegistry('analytics-writer') });
+  const sink = createHistoryEventSink({ client, database: 'sophon', maxRows: 1000, maxWaitMs: 60_000, concurrentBatches: 2, insertsInFlight: 2, registry: createMetricsRegistry('analytics-writer') });
   const message = (n: number, onDecode?: () => void): ConsumedMessage => {
     const { value, headers, key } = historyMessages(event('BOX-Y', n))[0]!;
     const consumed = { topic: 'history-events', partition: n, offset: '0', key, headers, timestamp: Date.now() } as ConsumedMessage;

@@ -36,7 +36,7 @@ const messagesOf = (partition: number, names: string[]) =>
 const context: SinkContext = { signal: new AbortController().signal, heartbeat: async () => {}, batchesInSink: () => 1, logger };
 /** With 2n concurrent batches, n waiting send the insert: the batches handled together share it. */
 const sinkFor = (database: string, batchesTogether: number) =>
-  createHistoryEventSink({ client, database, maxRows: 1000, maxWaitMs: 60_000, concurrentBatches: 2 * batchesTogether, registry: createMetricsRegistry('analytics-writer') });
+  createHistoryEventSink({ client, database, maxRows: 1000, maxWaitMs: 60_000, concurrentBatches: 2 * batchesTogether, insertsInFlight: 2, registry: createMetricsRegistry('analytics-writer') });
 
 test('a row ClickHouse refuses is rejected alone: the rest of its batch and the other partitions are stored', async () => {
   const sink = sinkFor('narrow', 2);

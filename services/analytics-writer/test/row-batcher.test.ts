@@ -131,3 +131,31 @@ test('each insert is counted with why it was sent', async () => {
   await pending;
   assert.deepEqual(sent, ['rows 3', 'company 2', 'all-waiting 1', 'flush 1']);
 });
+
+test('at most maxInFlight inserts are under way: the next starts when one ends, and flush waits for them all', async () => {
+  const started: number[][] = [];
+  const releases = new Map<number, () => void>();
+  const batcher = new RowBatcher<number>(
+    (rows) => {
+      started.push(rows);
+      return new Promise<void>((resolve) => releases.set(rows[0]!, resolve));
+    },
+    { maxRows: 1, intervalMs: 60_000, maxInFlight: 2 },
+  );
+  const stored = [batcher.add([1]), batcher.add([2]), batcher.add([3])];
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(started, [[1], [2]], 'two at once, the third waits');
+  let flushed = false;
+  const flushing = batcher.flush().then(() => (flushed = true));
+  releases.get(2)!(); // the second ends first: the third takes its place
+  await stored[1];
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(started, [[1], [2], [3]]);
+  releases.get(3)!();
+  await stored[2];
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(flushed, false, 'the first insert is still under way');
+  releases.get(1)!();
+  await Promise.all([...stored, flushing]);
+  assert.equal(flushed, true);
+});
