@@ -35,11 +35,14 @@ const TARGET_RATIO = 0.8;
 /** Rounds of the three measurements in a full run; --quick measures each once. */
 const ROUNDS = 5;
 /**
- * How often the writer's /metrics is read while it drains: a scrape costs it a few ms of CPU, so
- * 50 a second would take a noticeable share of what is measured. The end is placed halfway
- * between the last two scrapes.
+ * How often the writer's /metrics is read while it drains: a scrape costs it ~5 ms of CPU
+ * (prom-client's default metrics), ~10 % of its CPU at 10 a second, which a Prometheus scraping
+ * every 15 s does not take. So once a second, and the end is the time of its last insert
+ * (analytics_last_insert_timestamp_seconds), not a time between two scrapes.
  */
-const POLL_MS = 100;
+const POLL_MS = 1000;
+/** How often the scaling curve reads the writer's /metrics while it catches up. */
+const CATCH_UP_POLL_MS = 100;
 const logger = createLogger({ service: 'bench', level: 'silent' });
 
 interface WriterRound {
@@ -105,7 +108,7 @@ export async function benchmarkWriter(settings: BenchSettings): Promise<{ peakRs
         '(the test broker answers a fetch with one produced batch per partition; Kafka answers a consumer of a backlog with up to 16 MiB a partition). ' +
         'Ceilings in the same run: kafkajs consuming the topic ' +
         `with no sink (the writer's fetch settings, ${WRITER_PARTITIONS_CONCURRENTLY} partitions at a time), and the same rows inserted with @clickhouse/client in batches of ${INSERT_BATCH_ROWS}, ${INSERTS_IN_FLIGHT} at a time as the writer sends them, ` +
-        'into another database. The writer, a process with its product settings, is timed from its first fetched message to its last inserted row, ' +
+        'into another database. The writer, a process with its product settings, is timed from its first fetched message to its last inserted row (its analytics_last_insert_timestamp_seconds: its /metrics is read once a second, as a scrape at 10 a second took ~10 % of its CPU), ' +
         'as kafkajs is (with the backlog in one fetch, the consume ceiling is how fast kafkajs hands over what it fetched). ' +
         `${rounds} round${rounds === 1 ? '' : 's'}, each measuring the two ceilings and then a fresh writer (new consumer group, new database): medians, with the lowest and highest round; ` +
         'the ratio is that of each round (writer ÷ the slower ceiling of the same round).',
@@ -168,13 +171,17 @@ async function drainWithWriter(kafka: KafkaServer, clickhouse: ClickHouseServer,
   );
   const started = await timeWhenMetricReaches(opsUrl, 'consumer_messages_consumed_total', 1, 'the writer to fetch', 10);
   const phase = startPhase({ writer: writer.pid, clickhouse: childPid('clickhouse-server') });
-  const ended = await timeWhenMetricReaches(opsUrl, 'analytics_rows_inserted_total', total, 'every row inserted', POLL_MS);
+  await timeWhenMetricReaches(opsUrl, 'analytics_rows_inserted_total', total, 'every row inserted', POLL_MS);
+  // Its last insert, as a performance.now() of this process (both clocks are the machine's).
+  const ended = (await metricValue(opsUrl, 'analytics_last_insert_timestamp_seconds')) * 1000 - performance.timeOrigin;
   const { writer: drain, clickhouse: clickhouseDrain } = phase.end();
+  // CPU over the drain itself (the phase ends up to a scrape interval later, with both idle).
+  const seconds = (ended - started) / 1000;
   const measured: WriterRound = {
-    rowsPerSecond: total / ((ended - started) / 1000),
-    cores: drain!.cores,
+    rowsPerSecond: total / seconds,
+    cores: drain!.cpuSeconds / seconds,
     cpuMsPer1000Rows: (drain!.cpuSeconds * 1e6) / total,
-    clickhouseCores: clickhouseDrain!.cores,
+    clickhouseCores: clickhouseDrain!.cpuSeconds / seconds,
     peakRssBytes: drain!.peakRssBytes,
   };
   return { writer, opsUrl, measured };
@@ -318,7 +325,7 @@ async function scalingCurve(settings: BenchSettings, producer: Producer, unique:
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    await waitFor(async () => (await metricValue(opsUrl, 'analytics_rows_inserted_total')) >= produced, 'the writer to catch up', 60_000, POLL_MS);
+    await waitFor(async () => (await metricValue(opsUrl, 'analytics_rows_inserted_total')) >= produced, 'the writer to catch up', 60_000, CATCH_UP_POLL_MS);
     const { writer } = phase.end();
     const elapsed = durationMs / 1000; // rows produced in the window, inserted by the time the writer caught up
     const inserted = (await metricValue(opsUrl, 'analytics_rows_inserted_total')) - insertedBefore;

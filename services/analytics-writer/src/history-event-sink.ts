@@ -2,7 +2,7 @@ import { setImmediate } from 'node:timers/promises';
 import { describeClickHouseError, insertIsolatingRefusedRows, insertJsonLines, type ClickHouseClient } from '@sophon/clickhouse';
 import { decodeHistoryEventMessageKeepingFeatureJson } from '@sophon/event-contract';
 import { PermanentError, type ConsumedMessage, type MessageSink, type SinkContext, type SinkResult } from '@sophon/kafka';
-import { Counter, Histogram, type Registry } from '@sophon/ops-http';
+import { Counter, Gauge, Histogram, type Registry } from '@sophon/ops-http';
 import { historyEventRowLine } from './history-event-row.js';
 import { RowBatcher } from './row-batcher.js';
 
@@ -42,10 +42,13 @@ export function createHistoryEventSink(options: HistoryEventSinkOptions): Messag
     registers,
   });
   const rowsRefused = new Counter({ name: 'analytics_rows_refused_total', help: 'Rows ClickHouse refused for their data (dead-lettered)', registers });
+  // For an alert on a writer that stopped storing (time() minus it), and for timing a drain exactly.
+  const lastInsertAt = new Gauge({ name: 'analytics_last_insert_timestamp_seconds', help: 'When the last insert into history_events succeeded (Unix time)', registers });
   const insertLines = async (lines: string[]) => {
     const end = insertSeconds.startTimer();
     await insertJsonLines(options.client, table, lines);
     end();
+    lastInsertAt.setToCurrentTime();
     rowsInserted.inc(lines.length);
   };
   const batcher = new RowBatcher<string>(

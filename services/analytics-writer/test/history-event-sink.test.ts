@@ -19,7 +19,8 @@ test('an insert made ready by one batch is sent before the next batch handed ove
     },
   } as unknown as ClickHouseClient;
   // Two batches at a time: one waiting sends the insert.
-  const sink = createHistoryEventSink({ client, database: 'sophon', maxRows: 1000, maxWaitMs: 60_000, concurrentBatches: 2, insertsInFlight: 2, registry: createMetricsRegistry('analytics-writer') });
+  const registry = createMetricsRegistry('analytics-writer');
+  const sink = createHistoryEventSink({ client, database: 'sophon', maxRows: 1000, maxWaitMs: 60_000, concurrentBatches: 2, insertsInFlight: 2, registry });
   const message = (n: number, onDecode?: () => void): ConsumedMessage => {
     const { value, headers, key } = historyMessages(event('BOX-Y', n))[0]!;
     const consumed = { topic: 'history-events', partition: n, offset: '0', key, headers, timestamp: Date.now() } as ConsumedMessage;
@@ -31,4 +32,7 @@ test('an insert made ready by one batch is sent before the next batch handed ove
   const second = sink.handleBatch([message(2, () => order.push('second decoded'))], context);
   await Promise.all([first, second]);
   assert.deepEqual(order.slice(0, 3), ['first decoded', 'insert sent', 'second decoded']);
+  // When the last insert succeeded, for an alert on a writer that stopped storing.
+  const lastInsert = (await registry.getSingleMetric('analytics_last_insert_timestamp_seconds')!.get()).values[0]!.value;
+  assert.ok(Math.abs(lastInsert * 1000 - Date.now()) < 5000, `analytics_last_insert_timestamp_seconds ${lastInsert}`);
 });
