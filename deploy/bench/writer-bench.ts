@@ -175,7 +175,8 @@ async function drainWithWriter(kafka: KafkaServer, clickhouse: ClickHouseServer,
   // Its last insert, as a performance.now() of this process (both clocks are the machine's).
   const ended = (await metricValue(opsUrl, 'analytics_last_insert_timestamp_seconds')) * 1000 - performance.timeOrigin;
   const { writer: drain, clickhouse: clickhouseDrain } = phase.end();
-  // CPU over the drain itself (the phase ends up to a scrape interval later, with both idle).
+  // CPU per second of the drain itself. The phase ends up to a scrape interval later: the writer
+  // is idle by then, but ClickHouse's merges in that tail are counted (its cores read a little high).
   const seconds = (ended - started) / 1000;
   const measured: WriterRound = {
     rowsPerSecond: total / seconds,
